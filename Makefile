@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ctxscope: top-level build. `make help` lists the targets.
+
+KVER ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KVER)/build
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD := $(CURDIR)/build
+
+# The kernels `make check` boots; `make check-all` adds the PREEMPT_RT ones.
+CHECK_KERNELS ?= 6.1 6.12
+ALL_KERNELS := 6.1 6.12 6.1-rt 6.12-rt
+
+# Release directories of the kernels whose headers are installed.
+INSTALLED_HEADERS = $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+
+all: module userspace
+
+help:
+	@echo 'ctxscope targets:'
+	@echo '  make [all]        build ctxscope.ko for KVER (default: running kernel) and the userspace programs'
+	@echo '  make module       build only ctxscope.ko (KVER=release or KDIR=build directory)'
+	@echo '  make userspace    build only the userspace programs (into build/userspace)'
+	@echo '  make install      install ctxscope.ko into /lib/modules/KVER/updates (then depmod) and the'
+	@echo '                    userspace programs into PREFIX (default /usr/local); DESTDIR is honoured'
+	@echo '  make check        lint, host unit tests, then the VM suite on Debian 6.1 and 6.12 (QEMU)'
+	@echo '  make check-all    the same on 6.1, 6.12, 6.1-rt and 6.12-rt'
+	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
+	@echo '  make lint         checkpatch --strict and sparse on module/, -Werror, cppcheck and clang-tidy on userspace'
+	@echo '  make clean        remove every build product'
+	@echo 'Variables: KVER=$(KVER) KDIR=$(KDIR) PREFIX=$(PREFIX) CHECK_KERNELS="$(CHECK_KERNELS)"'
+	@echo 'Installed kernel headers: $(or $(INSTALLED_HEADERS),none)'
+
+module:
+	@if [ ! -d "$(KDIR)" ]; then \
+		echo "ctxscope: no kernel build directory for $(KVER) ($(KDIR)); installed headers: $(or $(INSTALLED_HEADERS),none) - run: make KVER=<one of them>" >&2; \
+		exit 2; \
+	fi
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace O=$(BUILD)/userspace
+
+install: module userspace
+	install -D -m 0644 ctxscope.ko $(DESTDIR)/lib/modules/$(KVER)/updates/ctxscope.ko
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+	else depmod -a -b $(DESTDIR) $(KVER) 2>/dev/null || true; fi
+	$(MAKE) -C userspace O=$(BUILD)/userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+clean:
+	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf $(BUILD) ctxscope.ko ctxscope.o ctxscope.mod* modules.order \
+		Module.symvers .*.cmd module/*.o module/.*.cmd
+
+lint:
+	@tests/lint
+
+check:
+	@tests/check --kernels "$(CHECK_KERNELS)"
+
+check-all:
+	@tests/check --kernels "$(ALL_KERNELS)"
+
+demo:
+	@tests/demo-run
+
+.PHONY: all help module userspace install clean lint check check-all demo

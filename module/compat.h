@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the kernels ctxscope builds against lives here;
+ * the rest of module/ is written against one API.
+ *
+ * Oldest supported kernel: 5.18, the release that added the prev_state
+ * argument to sched_switch ("sched/tracing: Don't re-read p->state when
+ * emitting sched_switch event"). Before it a probe could only re-read
+ * prev->__state, which __schedule() may already have set back to
+ * TASK_RUNNING (signal_pending_state()), so voluntary and involuntary could
+ * not match the kernel's nvcsw/nivcsw exactly. Everything else the module
+ * uses is older: proc_ops (5.6), pde_data() (5.17),
+ * for_each_kernel_tracepoint() (3.15).
+ *
+ * Compatibility is checked against the target's headers, not inferred from
+ * version numbers, which distribution backports defeat (falcosecurity/libs
+ * probes the same way): ctxscope_assert_probe() fails the build unless the
+ * probe has exactly the prototype the kernel's tracepoint calls, so a
+ * kernel without prev_state, or with any other prototype, is refused at
+ * build time rather than called with the wrong arguments.
+ */
+#ifndef CTXSCOPE_COMPAT_H
+#define CTXSCOPE_COMPAT_H
+
+#include <linux/build_bug.h>
+#include <linux/tracepoint.h>
+
+/*
+ * <trace/events/<system>.h> declares check_trace_callback_type_<event>(),
+ * whose one parameter has the exact type a probe of <event> must have.
+ */
+#define ctxscope_assert_probe(event, probe)				\
+	static_assert(__builtin_types_compatible_p(			\
+		typeof(check_trace_callback_type_##event),		\
+		void (typeof(probe) *)),				\
+		"ctxscope: " #probe " does not match this kernel's " #event \
+		" tracepoint (Linux 5.18 or later is required)")
+
+#endif /* CTXSCOPE_COMPAT_H */

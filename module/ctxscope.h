@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ctxscope: internal interfaces between the parts of the module.
+ *
+ * Data flow: tracepoint probes (switch_probe.c) -> per-CPU counters
+ * (counters.c) -> /proc/ctxscope files (procfs.c, control.c).
+ */
+#ifndef CTXSCOPE_H
+#define CTXSCOPE_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+#define CTXSCOPE_VERSION	"0.1.0"
+
+/* Version of the /proc/ctxscope text format, printed as "format N". */
+#define CTXSCOPE_FORMAT		1
+
+/*
+ * What the hot path counts, per CPU. Only what cannot be derived is
+ * counted: "switches" is the sum of the four classes and "involuntary" is
+ * switches - voluntary, so both invariants hold exactly in every snapshot.
+ * The first four entries are the switch classes, in enum ctxscope_class
+ * order.
+ */
+enum ctxscope_counter {
+	CTXSCOPE_PROCESS,	/* two user tasks, different address spaces */
+	CTXSCOPE_THREAD,	/* two user tasks, one address space */
+	CTXSCOPE_KERNEL,	/* prev or next is a kernel thread */
+	CTXSCOPE_IDLE,		/* prev or next is an idle task */
+	CTXSCOPE_VOLUNTARY,	/* counted as the kernel counts nvcsw */
+	CTXSCOPE_MM_SWITCHES,	/* next's mm is loaded in place of prev's */
+	CTXSCOPE_LAZY_SWITCHES,	/* next has no mm and borrows prev's */
+	CTXSCOPE_NR_COUNTERS
+};
+
+#define CTXSCOPE_NR_CLASSES	(CTXSCOPE_IDLE + 1)
+
+struct ctxscope_cpu_counters {
+	u64 count[CTXSCOPE_NR_COUNTERS];
+};
+
+DECLARE_PER_CPU_ALIGNED(struct ctxscope_cpu_counters, ctxscope_cpu_counters);
+
+/* A consistent copy of one CPU's counters, or of their sum. */
+struct ctxscope_snapshot {
+	u64 count[CTXSCOPE_NR_COUNTERS];
+};
+
+static inline u64 ctxscope_switches(const struct ctxscope_snapshot *s)
+{
+	return s->count[CTXSCOPE_PROCESS] + s->count[CTXSCOPE_THREAD] +
+	       s->count[CTXSCOPE_KERNEL] + s->count[CTXSCOPE_IDLE];
+}
+
+static inline u64 ctxscope_involuntary(const struct ctxscope_snapshot *s)
+{
+	return ctxscope_switches(s) - s->count[CTXSCOPE_VOLUNTARY];
+}
+
+/* counters.c */
+void ctxscope_counters_init(void);
+int ctxscope_read_lock(void);
+void ctxscope_read_unlock(void);
+void ctxscope_snapshot_cpu(int cpu, struct ctxscope_snapshot *s);
+void ctxscope_snapshot_all(struct ctxscope_snapshot *s);
+u64 ctxscope_since_ns(void);
+int ctxscope_reset(void);
+
+/* switch_probe.c */
+struct task_struct;
+void ctxscope_probe_sched_switch(void *data, bool preempt,
+				 struct task_struct *prev,
+				 struct task_struct *next,
+				 unsigned int prev_state);
+
+/* tracepoints.c */
+int ctxscope_tracepoints_register(void);
+void ctxscope_tracepoints_unregister(void);
+
+/* procfs.c */
+int ctxscope_procfs_create(void);
+void ctxscope_procfs_remove(void);
+
+/* control.c */
+extern const struct proc_ops ctxscope_control_ops;
+
+#endif /* CTXSCOPE_H */

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/ctxscope: the module's ABI. docs/proc-interface.md documents every
+ * file and key; change both together and bump CTXSCOPE_FORMAT when an
+ * existing key changes meaning.
+ */
+#include <linux/cpumask.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+#include "ctxscope.h"
+
+/* Column ids past the raw counters: values derived at read time. */
+enum {
+	CTXSCOPE_COL_SWITCHES = CTXSCOPE_NR_COUNTERS,
+	CTXSCOPE_COL_INVOLUNTARY,
+};
+
+/* The counters of summary and cpus, in the documented order. */
+static const struct {
+	const char *name;
+	int id;
+} ctxscope_columns[] = {
+	{ "switches",		CTXSCOPE_COL_SWITCHES },
+	{ "switches_process",	CTXSCOPE_PROCESS },
+	{ "switches_thread",	CTXSCOPE_THREAD },
+	{ "switches_kernel",	CTXSCOPE_KERNEL },
+	{ "switches_idle",	CTXSCOPE_IDLE },
+	{ "voluntary",		CTXSCOPE_VOLUNTARY },
+	{ "involuntary",	CTXSCOPE_COL_INVOLUNTARY },
+	{ "mm_switches",	CTXSCOPE_MM_SWITCHES },
+	{ "lazy_switches",	CTXSCOPE_LAZY_SWITCHES },
+};
+
+static u64 ctxscope_column_value(const struct ctxscope_snapshot *s, int i)
+{
+	switch (ctxscope_columns[i].id) {
+	case CTXSCOPE_COL_SWITCHES:
+		return ctxscope_switches(s);
+	case CTXSCOPE_COL_INVOLUNTARY:
+		return ctxscope_involuntary(s);
+	default:
+		return s->count[ctxscope_columns[i].id];
+	}
+}
+
+static struct proc_dir_entry *ctxscope_proc_dir;
+
+static int ctxscope_summary_show(struct seq_file *m, void *v)
+{
+	struct ctxscope_snapshot s;
+	u64 since;
+	int i, ret;
+
+	ret = ctxscope_read_lock();
+	if (ret)
+		return ret;
+	ctxscope_snapshot_all(&s);
+	since = ctxscope_since_ns();
+	ctxscope_read_unlock();
+
+	seq_printf(m, "format %d\n", CTXSCOPE_FORMAT);
+	for (i = 0; i < ARRAY_SIZE(ctxscope_columns); i++)
+		seq_printf(m, "%s %llu\n", ctxscope_columns[i].name,
+			   ctxscope_column_value(&s, i));
+	seq_printf(m, "since_ns %llu\n", since);
+	return 0;
+}
+
+/*
+ * cpus: the seq_file position is 0 for the header and cpu + 1 for a CPU's
+ * row. A row's token is cpu + 2, so that it is never NULL (end) or
+ * SEQ_START_TOKEN (1, the header). Rows are produced one at a time: the
+ * file costs no memory per CPU.
+ */
+#define CTXSCOPE_CPU_TOKEN(cpu)	((void *)(unsigned long)((cpu) + 2))
+#define CTXSCOPE_TOKEN_CPU(v)	((int)((unsigned long)(v) - 2))
+
+static void *ctxscope_cpus_start(struct seq_file *m, loff_t *pos)
+{
+	unsigned int cpu;
+
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	if (*pos > nr_cpu_ids)
+		return NULL;
+	/* The first possible CPU at or after the position's. */
+	cpu = cpumask_next(*pos - 2, cpu_possible_mask);
+	if (cpu >= nr_cpu_ids)
+		return NULL;
+	*pos = cpu + 1;
+	return CTXSCOPE_CPU_TOKEN(cpu);
+}
+
+static void *ctxscope_cpus_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return ctxscope_cpus_start(m, pos);
+}
+
+static void ctxscope_cpus_stop(struct seq_file *m, void *v)
+{
+}
+
+static int ctxscope_cpus_show(struct seq_file *m, void *v)
+{
+	struct ctxscope_snapshot s;
+	int cpu, i, ret;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, "cpu online");
+		for (i = 0; i < ARRAY_SIZE(ctxscope_columns); i++)
+			seq_printf(m, " %s", ctxscope_columns[i].name);
+		seq_putc(m, '\n');
+		return 0;
+	}
+
+	cpu = CTXSCOPE_TOKEN_CPU(v);
+	ret = ctxscope_read_lock();
+	if (ret)
+		return ret;
+	ctxscope_snapshot_cpu(cpu, &s);
+	ctxscope_read_unlock();
+
+	seq_printf(m, "%d %d", cpu, cpu_online(cpu));
+	for (i = 0; i < ARRAY_SIZE(ctxscope_columns); i++)
+		seq_printf(m, " %llu", ctxscope_column_value(&s, i));
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations ctxscope_cpus_seq_ops = {
+	.start	= ctxscope_cpus_start,
+	.next	= ctxscope_cpus_next,
+	.stop	= ctxscope_cpus_stop,
+	.show	= ctxscope_cpus_show,
+};
+
+int ctxscope_procfs_create(void)
+{
+	ctxscope_proc_dir = proc_mkdir("ctxscope", NULL);
+	if (!ctxscope_proc_dir)
+		return -ENOMEM;
+	if (!proc_create_single("summary", 0444, ctxscope_proc_dir,
+				ctxscope_summary_show) ||
+	    !proc_create_seq("cpus", 0444, ctxscope_proc_dir,
+			     &ctxscope_cpus_seq_ops) ||
+	    !proc_create("control", 0200, ctxscope_proc_dir,
+			 &ctxscope_control_ops)) {
+		proc_remove(ctxscope_proc_dir);
+		ctxscope_proc_dir = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Waits for every reader and writer inside a file; later calls get EIO. */
+void ctxscope_procfs_remove(void)
+{
+	proc_remove(ctxscope_proc_dir);
+}

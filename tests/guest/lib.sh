@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# TAP helpers for the shell tests (sourced).
+
+CTXSCOPE_KO=/ctxscope/ctxscope.ko
+_tap_n=0
+
+tap_plan() {
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+# check DESCRIPTION COMMAND [ARGS...]: one TAP result from a command.
+check() {
+	_desc=$1
+	shift
+	_tap_n=$((_tap_n + 1))
+	if "$@"; then
+		echo "ok $_tap_n $_desc"
+	else
+		echo "not ok $_tap_n $_desc"
+		_tap_failed=1
+	fi
+}
+
+diag() {
+	echo "# $*"
+}
+
+tap_exit() {
+	exit ${_tap_failed:-0}
+}
+
+# Prints "key value" of the summary as shell assignments: s_switches=...
+summary_vars() {
+	awk 'NR > 1 { printf "s_%s=%s\n", $1, $2 }' /proc/ctxscope/summary
+}
+
+ctxt() {
+	awk '$1 == "ctxt" { print $2 }' /proc/stat
+}
+
+# The summary has format 1, every key, and both invariants hold.
+summary_ok() {
+	awk '
+	NR == 1 { if ($0 != "format 1") { print "# first line: " $0; bad = 1 } next }
+	{ v[$1] = $2 }
+	END {
+		n = split("switches switches_process switches_thread switches_kernel switches_idle voluntary involuntary mm_switches lazy_switches since_ns", keys, " ")
+		for (i = 1; i <= n; i++)
+			if (!(keys[i] in v)) { print "# missing key " keys[i]; bad = 1 }
+		classes = v["switches_process"] + v["switches_thread"] + v["switches_kernel"] + v["switches_idle"]
+		if (v["switches"] != classes) { print "# switches " v["switches"] " != classes " classes; bad = 1 }
+		if (v["switches"] != v["voluntary"] + v["involuntary"]) { print "# switches != voluntary + involuntary"; bad = 1 }
+		exit bad
+	}' /proc/ctxscope/summary
+}
