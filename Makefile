@@ -7,6 +7,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD := $(CURDIR)/build
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_SRC := /usr/src/ctxscope-$(VERSION)
 
 # The kernels `make check` boots; `make check-all` adds the PREEMPT_RT ones.
 CHECK_KERNELS ?= 6.1 6.12
@@ -24,6 +26,8 @@ help:
 	@echo '  make userspace    build only the userspace programs (into build/userspace)'
 	@echo '  make install      install ctxscope.ko into /lib/modules/KVER/updates (then depmod) and the'
 	@echo '                    userspace programs into PREFIX (default /usr/local); DESTDIR is honoured'
+	@echo '  make dkms-install copy the module sources to $(DKMS_SRC), then dkms add, build and install for KVER'
+	@echo '  make dkms-remove  remove ctxscope from DKMS and $(DKMS_SRC)'
 	@echo '  make check        lint, host unit tests, then the VM suite on Debian 6.1 and 6.12 (QEMU)'
 	@echo '  make check-all    the same on 6.1, 6.12, 6.1-rt and 6.12-rt'
 	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
@@ -48,6 +52,19 @@ install: module userspace
 	else depmod -a -b $(DESTDIR) $(KVER) 2>/dev/null || true; fi
 	$(MAKE) -C userspace O=$(BUILD)/userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
+# DKMS gets only what builds the module, not the whole checkout.
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp -r Kbuild dkms.conf module $(DKMS_SRC)/
+	dkms add ctxscope/$(VERSION)
+	dkms build ctxscope/$(VERSION) -k $(KVER)
+	dkms install ctxscope/$(VERSION) -k $(KVER)
+
+dkms-remove:
+	-dkms remove ctxscope/$(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf $(BUILD) ctxscope.ko ctxscope.o ctxscope.mod* modules.order \
@@ -65,4 +82,5 @@ check-all:
 demo:
 	@tests/demo-run
 
-.PHONY: all help module userspace install clean lint check check-all demo
+.PHONY: all help module userspace install dkms-install dkms-remove clean lint \
+	check check-all demo
