@@ -23,7 +23,13 @@
 #define CTXSCOPE_COMPAT_H
 
 #include <linux/build_bug.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
 #include <linux/tracepoint.h>
+
+#ifdef CONFIG_STACK_GROWSUP
+#error "ctxscope: kernel stacks that grow up are not supported"
+#endif
 
 /*
  * <trace/events/<system>.h> declares check_trace_callback_type_<event>(),
@@ -35,5 +41,22 @@
 		void (typeof(probe) *)),				\
 		"ctxscope: " #probe " does not match this kernel's " #event \
 		" tracepoint (Linux 5.18 or later is required)")
+
+/*
+ * Whether p still owns its kernel stack. With THREAD_INFO_IN_TASK the
+ * stack is freed right after the task's last switch, before the
+ * task_struct (stack_refcount drops to zero); otherwise it lives as long
+ * as the task_struct.
+ */
+static inline bool ctxscope_task_stack_alive(const struct task_struct *p)
+{
+	if (READ_ONCE(p->__state) & TASK_DEAD)
+		return false;
+#ifdef CONFIG_THREAD_INFO_IN_TASK
+	return refcount_read(&p->stack_refcount) > 0;
+#else
+	return true;
+#endif
+}
 
 #endif /* CTXSCOPE_COMPAT_H */

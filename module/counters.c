@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Reading and resetting the per-CPU counters.
+ * Reading and resetting the per-CPU counters (and, through
+ * ctxscope_tables_reset(), the per-task ones).
  *
  * The probe only ever increments its own CPU's counters, with interrupts
  * off. Readers sum every CPU without stopping the probes. A reset zeroes
@@ -15,6 +16,7 @@
 #include <linux/string.h>
 
 #include "ctxscope.h"
+#include "task_table.h"
 
 static DECLARE_RWSEM(ctxscope_reset_rwsem);
 
@@ -101,6 +103,7 @@ int ctxscope_reset(void)
 			memset(per_cpu_ptr(&ctxscope_cpu_counters, cpu), 0,
 			       sizeof(struct ctxscope_cpu_counters));
 	cpus_read_unlock();
+	ctxscope_tables_reset();
 	WRITE_ONCE(ctxscope_since, ktime_get_ns());
 	up_write(&ctxscope_reset_rwsem);
 	return 0;

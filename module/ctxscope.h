@@ -2,8 +2,9 @@
 /*
  * ctxscope: internal interfaces between the parts of the module.
  *
- * Data flow: tracepoint probes (switch_probe.c) -> per-CPU counters
- * (counters.c) -> /proc/ctxscope files (procfs.c, control.c).
+ * Data flow: tracepoint probes (switch_probe.c, task_table.c) -> per-CPU
+ * counters (counters.c) and per-task rows (task_table.c, kstack.c,
+ * ustack.c) -> /proc/ctxscope files (procfs.c, procfs_tasks.c, control.c).
  */
 #ifndef CTXSCOPE_H
 #define CTXSCOPE_H
@@ -75,12 +76,26 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 unsigned int prev_state);
 
 /* tracepoints.c */
-int ctxscope_tracepoints_register(void);
-void ctxscope_tracepoints_unregister(void);
+enum ctxscope_tp {
+	CTXSCOPE_TP_SCHED_SWITCH,
+	CTXSCOPE_TP_PROCESS_FORK,
+	CTXSCOPE_TP_PROCESS_EXEC,
+	CTXSCOPE_TP_PROCESS_FREE,
+	CTXSCOPE_TP_TASK_RENAME,
+	CTXSCOPE_NR_TP
+};
+
+int ctxscope_tracepoints_find(unsigned long needed);
+int ctxscope_tracepoint_attach(enum ctxscope_tp id);
+void ctxscope_tracepoints_detach(void);
 
 /* procfs.c */
-int ctxscope_procfs_create(void);
+int ctxscope_procfs_create(umode_t tasks_mode);
 void ctxscope_procfs_remove(void);
+
+/* procfs_tasks.c */
+extern const struct seq_operations ctxscope_tasks_seq_ops;
+extern const struct seq_operations ctxscope_processes_seq_ops;
 
 /* control.c */
 extern const struct proc_ops ctxscope_control_ops;

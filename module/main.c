@@ -1,47 +1,134 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ctxscope: classify every context switch (process, thread, kernel, idle)
- * and export exact totals under /proc/ctxscope.
+ * ctxscope: classify every context switch (process, thread, kernel, idle),
+ * per CPU and per task, and export the counts under /proc/ctxscope.
  *
- * Load order: state first, /proc files next, probes last, so that nothing
- * a probe touches is missing when it first runs. Unload in reverse: once
- * the probes are detached and synchronised and the /proc files removed
- * (proc_remove() waits for open readers), nothing refers to the module.
+ * Load order: state and /proc files first, then the task lifecycle probes,
+ * then rows for the tasks that already exist, and the switch probe last,
+ * so that nothing a probe touches is missing when it first runs. Unload in
+ * reverse: once the probes are detached and synchronised, the /proc files
+ * removed (proc_remove() waits for readers inside them) and the deferred
+ * row recycling flushed (rcu_barrier()), nothing refers to the tables.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/printk.h>
+#include <linux/rcupdate.h>
 
 #include "ctxscope.h"
+#include "task_table.h"
+
+#define CTXSCOPE_MIN_TASKS	16
+#define CTXSCOPE_MAX_TASKS	BIT(22)
+
+static unsigned int max_tasks = 32768;
+module_param(max_tasks, uint, 0444);
+MODULE_PARM_DESC(max_tasks,
+		 "Rows of the per-task table, preallocated at load (16..4194304, default 32768; 0: no per-task tables)");
+
+static unsigned int tasks_mode = 0400;
+module_param(tasks_mode, uint, 0444);
+MODULE_PARM_DESC(tasks_mode,
+		 "Mode of /proc/ctxscope/tasks and processes: 0400 (default, root only), 0440 or 0444");
+
+static int __init ctxscope_check_params(void)
+{
+	if (max_tasks &&
+	    (max_tasks < CTXSCOPE_MIN_TASKS || max_tasks > CTXSCOPE_MAX_TASKS)) {
+		pr_err("max_tasks=%u is out of range: use 0 or %u..%lu\n",
+		       max_tasks, CTXSCOPE_MIN_TASKS, CTXSCOPE_MAX_TASKS);
+		return -EINVAL;
+	}
+	if (tasks_mode != 0400 && tasks_mode != 0440 && tasks_mode != 0444) {
+		pr_err("tasks_mode=%#o is not allowed: use 0400, 0440 or 0444\n",
+		       tasks_mode);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const enum ctxscope_tp ctxscope_lifecycle_tps[] = {
+	CTXSCOPE_TP_PROCESS_FORK,
+	CTXSCOPE_TP_PROCESS_EXEC,
+	CTXSCOPE_TP_PROCESS_FREE,
+	CTXSCOPE_TP_TASK_RENAME,
+};
+
+static int __init ctxscope_attach(void)
+{
+	unsigned long needed = BIT(CTXSCOPE_TP_SCHED_SWITCH);
+	int i, ret;
+
+	if (max_tasks)
+		for (i = 0; i < ARRAY_SIZE(ctxscope_lifecycle_tps); i++)
+			needed |= BIT(ctxscope_lifecycle_tps[i]);
+	ret = ctxscope_tracepoints_find(needed);
+	if (ret)
+		return ret;
+
+	if (max_tasks) {
+		for (i = 0; i < ARRAY_SIZE(ctxscope_lifecycle_tps); i++) {
+			ret = ctxscope_tracepoint_attach(ctxscope_lifecycle_tps[i]);
+			if (ret)
+				return ret;
+		}
+		/*
+		 * Every fork and free that started before the probes were
+		 * attached is over after a grace period: what they did is
+		 * visible in the task list.
+		 */
+		synchronize_rcu();
+		ctxscope_tables_populate();
+	}
+	return ctxscope_tracepoint_attach(CTXSCOPE_TP_SCHED_SWITCH);
+}
+
+static void ctxscope_teardown(void)
+{
+	ctxscope_tracepoints_detach();
+	ctxscope_procfs_remove();
+	/* Row recycling queued with call_rcu() runs our code: wait for it. */
+	rcu_barrier();
+	ctxscope_tables_free();
+}
 
 static int __init ctxscope_init(void)
 {
 	int ret;
 
+	ret = ctxscope_check_params();
+	if (ret)
+		return ret;
 	ctxscope_counters_init();
-
-	ret = ctxscope_procfs_create();
+	ret = ctxscope_tables_init(max_tasks);
+	if (ret) {
+		pr_err("cannot allocate the tables for max_tasks=%u\n",
+		       max_tasks);
+		return ret;
+	}
+	ret = ctxscope_procfs_create(tasks_mode);
 	if (ret) {
 		pr_err("cannot create /proc/ctxscope: error %d\n", ret);
+		ctxscope_tables_free();
 		return ret;
 	}
-
-	ret = ctxscope_tracepoints_register();
+	ret = ctxscope_attach();
 	if (ret) {
-		ctxscope_procfs_remove();
+		ctxscope_teardown();
 		return ret;
 	}
-
-	pr_info("version %s loaded\n", CTXSCOPE_VERSION);
+	pr_info("version %s loaded, %u task rows (%zu KiB)\n",
+		CTXSCOPE_VERSION, max_tasks, ctxscope_tables_bytes() / 1024);
 	return 0;
 }
 
 static void __exit ctxscope_exit(void)
 {
-	ctxscope_tracepoints_unregister();
-	ctxscope_procfs_remove();
+	ctxscope_teardown();
 	pr_info("unloaded\n");
 }
 

@@ -7,8 +7,10 @@
 #include <linux/cpumask.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/thread_info.h>
 
 #include "ctxscope.h"
+#include "task_table.h"
 
 /* Column ids past the raw counters: values derived at read time. */
 enum {
@@ -64,6 +66,12 @@ static int ctxscope_summary_show(struct seq_file *m, void *v)
 		seq_printf(m, "%s %llu\n", ctxscope_columns[i].name,
 			   ctxscope_column_value(&s, i));
 	seq_printf(m, "since_ns %llu\n", since);
+	seq_printf(m, "tasks_tracked %u\n", ctxscope_tasks_tracked());
+	seq_printf(m, "tasks_dropped %llu\n", ctxscope_tasks_dropped());
+	seq_printf(m, "tasks_capacity %u\n", ctxscope_tables.capacity);
+	seq_printf(m, "processes_tracked %u\n", ctxscope_procs_tracked());
+	seq_printf(m, "table_bytes %zu\n", ctxscope_tables_bytes());
+	seq_printf(m, "kstack_size %lu\n", (unsigned long)THREAD_SIZE);
 	return 0;
 }
 
@@ -136,17 +144,27 @@ static const struct seq_operations ctxscope_cpus_seq_ops = {
 	.show	= ctxscope_cpus_show,
 };
 
-int ctxscope_procfs_create(void)
+int ctxscope_procfs_create(umode_t tasks_mode)
 {
+	bool ok;
+
 	ctxscope_proc_dir = proc_mkdir("ctxscope", NULL);
 	if (!ctxscope_proc_dir)
 		return -ENOMEM;
-	if (!proc_create_single("summary", 0444, ctxscope_proc_dir,
-				ctxscope_summary_show) ||
-	    !proc_create_seq("cpus", 0444, ctxscope_proc_dir,
-			     &ctxscope_cpus_seq_ops) ||
-	    !proc_create("control", 0200, ctxscope_proc_dir,
-			 &ctxscope_control_ops)) {
+	ok = proc_create_single("summary", 0444, ctxscope_proc_dir,
+				ctxscope_summary_show) &&
+	     proc_create_seq("cpus", 0444, ctxscope_proc_dir,
+			     &ctxscope_cpus_seq_ops) &&
+	     proc_create("control", 0200, ctxscope_proc_dir,
+			 &ctxscope_control_ops);
+	/* Per-task data shows what runs on the machine: root only by default. */
+	if (ok && ctxscope_tables.capacity)
+		ok = proc_create_seq("tasks", tasks_mode, ctxscope_proc_dir,
+				     &ctxscope_tasks_seq_ops) &&
+		     proc_create_seq("processes", tasks_mode,
+				     ctxscope_proc_dir,
+				     &ctxscope_processes_seq_ops);
+	if (!ok) {
 		proc_remove(ctxscope_proc_dir);
 		ctxscope_proc_dir = NULL;
 		return -ENOMEM;

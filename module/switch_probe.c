@@ -3,18 +3,28 @@
  * The sched_switch probe: the only code ctxscope runs on every context
  * switch. It is called from __schedule() with interrupts off, preemption
  * off and the runqueue lock held, between rq->nr_switches++ and
- * context_switch(), with current == prev. It touches nothing but two
- * task_structs and this CPU's counters: no locks, no allocation, nothing
- * that can sleep or wake a task.
+ * context_switch(), with current == prev. It touches nothing but the two
+ * task_structs, this CPU's counters and prev's row: no locks, no
+ * allocation, nothing that can sleep or wake a task.
  */
-#include <linux/sched.h>
 #include <linux/mm_types.h>
+#include <linux/sched.h>
+#include <linux/smp.h>
 #include <trace/events/sched.h>
 
 #include "compat.h"
 #include "ctxscope.h"
+#include "kstack.h"
+#include "task_table.h"
+#include "ustack.h"
 
 DEFINE_PER_CPU_ALIGNED(struct ctxscope_cpu_counters, ctxscope_cpu_counters);
+
+/* A switch's class indexes both the per-CPU and the per-task counters. */
+static_assert(CTXSCOPE_TO_PROCESS == (int)CTXSCOPE_PROCESS &&
+	      CTXSCOPE_TO_THREAD == (int)CTXSCOPE_THREAD &&
+	      CTXSCOPE_TO_KERNEL == (int)CTXSCOPE_KERNEL &&
+	      CTXSCOPE_TO_IDLE == (int)CTXSCOPE_IDLE);
 
 /*
  * The address space next will run in: its own mm, or, for a task without
@@ -43,6 +53,59 @@ ctxscope_classify(const struct task_struct *prev,
 	return CTXSCOPE_PROCESS;
 }
 
+static __always_inline void ctxscope_row_inc(struct ctxscope_task *row,
+					     int counter)
+{
+	WRITE_ONCE(row->count[counter], row->count[counter] + 1);
+}
+
+/* A reset happened since this row last counted: start it from zero. */
+static noinline void ctxscope_row_rearm(struct ctxscope_task *row, u32 epoch)
+{
+	int i;
+
+	for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
+		WRITE_ONCE(row->count[i], 0);
+	/* Pairs with smp_rmb() in ctxscope_task_counts_current(). */
+	smp_wmb();
+	WRITE_ONCE(row->epoch, epoch);
+}
+
+/* prev's share of the switch: counted in its own row, if it has one. */
+static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
+						     enum ctxscope_counter cls,
+						     bool voluntary,
+						     unsigned int prev_state)
+{
+	struct ctxscope_task *row = ctxscope_task_lookup(prev);
+	u32 epoch, cpu;
+
+	if (!row)
+		return;
+	epoch = READ_ONCE(ctxscope_tables.epoch);
+	if (unlikely(row->epoch != epoch))
+		ctxscope_row_rearm(row, epoch);
+
+	ctxscope_row_inc(row, cls);
+	/* The class before voluntary, as for the per-CPU counters. */
+	smp_wmb();
+	if (voluntary)
+		ctxscope_row_inc(row, CTXSCOPE_TASK_VOLUNTARY);
+
+	/* It ran here since it was switched in: a migration if it moved. */
+	cpu = raw_smp_processor_id();
+	if (unlikely(row->last_cpu != cpu)) {
+		if (row->last_cpu != CTXSCOPE_NO_CPU)
+			ctxscope_row_inc(row, CTXSCOPE_TASK_MIGRATIONS);
+		WRITE_ONCE(row->last_cpu, cpu);
+	}
+
+	if (!(prev->flags & (PF_KTHREAD | PF_IO_WORKER)))
+		ctxscope_ustack_sample(row, prev);
+	if (ctxscope_kstack_due(row, prev_state))
+		ctxscope_kstack_switch_out(row, prev, prev_state);
+}
+
 void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 struct task_struct *prev,
 				 struct task_struct *next,
@@ -50,24 +113,28 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 {
 	const struct mm_struct *prev_mm = prev->active_mm;
 	const struct mm_struct *next_mm = next->mm;
+	enum ctxscope_counter cls = ctxscope_classify(prev, next, prev_mm,
+						      next_mm);
+	/* __schedule() charges prev->nvcsw exactly under this condition. */
+	bool voluntary = !preempt && prev_state != TASK_RUNNING;
 
-	this_cpu_inc(ctxscope_cpu_counters.count[ctxscope_classify(prev, next,
-								   prev_mm,
-								   next_mm)]);
+	this_cpu_inc(ctxscope_cpu_counters.count[cls]);
 	/*
 	 * Everything else is published after the class, so that a reader
 	 * that loads it before the classes never sees more voluntary, mm or
 	 * lazy switches than switches (ctxscope_snapshot_cpu()).
 	 */
 	smp_wmb();
-	/* __schedule() charges prev->nvcsw exactly under this condition. */
-	if (!preempt && prev_state != TASK_RUNNING)
+	if (voluntary)
 		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_VOLUNTARY]);
 
 	if (!next_mm)
 		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_LAZY_SWITCHES]);
 	else if (next_mm != prev_mm)
 		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_MM_SWITCHES]);
+
+	if (ctxscope_tables.capacity)
+		ctxscope_task_switch_out(prev, cls, voluntary, prev_state);
 }
 
 ctxscope_assert_probe(sched_switch, ctxscope_probe_sched_switch);

@@ -13,67 +13,80 @@
 #include <linux/tracepoint.h>
 
 #include "ctxscope.h"
+#include "task_table.h"
 
 struct ctxscope_tracepoint {
 	const char *name;
 	void *probe;
 	struct tracepoint *tp;
-	bool registered;
+	bool attached;
 };
 
-static struct ctxscope_tracepoint ctxscope_tracepoints[] = {
-	{ .name = "sched_switch", .probe = ctxscope_probe_sched_switch },
+static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
+	[CTXSCOPE_TP_SCHED_SWITCH] = {
+		"sched_switch", ctxscope_probe_sched_switch },
+	[CTXSCOPE_TP_PROCESS_FORK] = {
+		"sched_process_fork", ctxscope_probe_process_fork },
+	[CTXSCOPE_TP_PROCESS_EXEC] = {
+		"sched_process_exec", ctxscope_probe_process_exec },
+	[CTXSCOPE_TP_PROCESS_FREE] = {
+		"sched_process_free", ctxscope_probe_process_free },
+	[CTXSCOPE_TP_TASK_RENAME] = {
+		"task_rename", ctxscope_probe_task_rename },
 };
 
 static void ctxscope_match_tracepoint(struct tracepoint *tp, void *priv)
 {
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(ctxscope_tracepoints); i++)
+	for (i = 0; i < CTXSCOPE_NR_TP; i++)
 		if (!strcmp(tp->name, ctxscope_tracepoints[i].name))
 			ctxscope_tracepoints[i].tp = tp;
 }
 
-void ctxscope_tracepoints_unregister(void)
+/* Finds every tracepoint in the mask; fails, naming it, if one is missing. */
+int ctxscope_tracepoints_find(unsigned long needed)
+{
+	int i;
+
+	for_each_kernel_tracepoint(ctxscope_match_tracepoint, NULL);
+	for (i = 0; i < CTXSCOPE_NR_TP; i++) {
+		if ((needed & BIT(i)) && !ctxscope_tracepoints[i].tp) {
+			pr_err("tracepoint %s not found in this kernel\n",
+			       ctxscope_tracepoints[i].name);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+int ctxscope_tracepoint_attach(enum ctxscope_tp id)
+{
+	struct ctxscope_tracepoint *t = &ctxscope_tracepoints[id];
+	int ret;
+
+	ret = tracepoint_probe_register(t->tp, t->probe, NULL);
+	if (ret) {
+		pr_err("cannot attach to tracepoint %s: error %d\n", t->name,
+		       ret);
+		return ret;
+	}
+	t->attached = true;
+	return 0;
+}
+
+/* Detaches every probe; none of ours runs on any CPU once this returns. */
+void ctxscope_tracepoints_detach(void)
 {
 	struct ctxscope_tracepoint *t;
 	int i;
 
-	for (i = ARRAY_SIZE(ctxscope_tracepoints) - 1; i >= 0; i--) {
+	for (i = CTXSCOPE_NR_TP - 1; i >= 0; i--) {
 		t = &ctxscope_tracepoints[i];
-		if (!t->registered)
+		if (!t->attached)
 			continue;
 		WARN_ON_ONCE(tracepoint_probe_unregister(t->tp, t->probe, NULL));
-		t->registered = false;
+		t->attached = false;
 	}
-	/* No probe of ours runs on any CPU once this returns. */
 	tracepoint_synchronize_unregister();
-}
-
-int ctxscope_tracepoints_register(void)
-{
-	struct ctxscope_tracepoint *t;
-	int i, ret;
-
-	for_each_kernel_tracepoint(ctxscope_match_tracepoint, NULL);
-	for (i = 0; i < ARRAY_SIZE(ctxscope_tracepoints); i++) {
-		t = &ctxscope_tracepoints[i];
-		if (!t->tp) {
-			pr_err("tracepoint %s not found in this kernel\n",
-			       t->name);
-			ret = -ENOENT;
-			goto err;
-		}
-		ret = tracepoint_probe_register(t->tp, t->probe, NULL);
-		if (ret) {
-			pr_err("cannot attach to tracepoint %s: error %d\n",
-			       t->name, ret);
-			goto err;
-		}
-		t->registered = true;
-	}
-	return 0;
-err:
-	ctxscope_tracepoints_unregister();
-	return ret;
 }

@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,4 +120,117 @@ int control_write(const void *buf, size_t len)
 	if (n < 0)
 		return -err;
 	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+uint64_t summary_key(const char *key)
+{
+	char detail[CS_DETAIL_MAX] = "";
+	struct cs_summary sum;
+	uint64_t v;
+
+	if (cs_summary_read(CS_PROC_DIR "/summary", &sum, detail))
+		die("summary", detail);
+	if (cs_summary_get(&sum, key, &v))
+		die("summary: missing key", key);
+	cs_summary_free(&sum);
+	return v;
+}
+
+void table_read(const char *file, struct cs_table *t)
+{
+	char detail[CS_DETAIL_MAX] = "", path[256];
+
+	snprintf(path, sizeof(path), CS_PROC_DIR "/%s", file);
+	if (cs_table_read(path, t, detail))
+		die(file, detail);
+}
+
+long table_find(const struct cs_table *t, const char *col, uint64_t value)
+{
+	int c = cs_table_col(t, col);
+	size_t row;
+
+	if (c < 0)
+		die("table: missing column", col);
+	for (row = 0; row < t->nrows; row++)
+		if (cs_table_num(t, row, c) == value)
+			return (long)row;
+	return -1;
+}
+
+uint64_t table_get(const struct cs_table *t, long row, const char *col)
+{
+	int c = cs_table_col(t, col);
+
+	if (c < 0)
+		die("table: missing column", col);
+	return cs_table_num(t, (size_t)row, c);
+}
+
+long long task_status(int pid, int tid, const char *name)
+{
+	char path[128], line[256];
+	size_t len = strlen(name);
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len) && line[len] == ':') {
+			v = strtoll(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+char task_state(int pid, int tid)
+{
+	char path[128], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* The state follows the parenthesised comm, which may hold spaces. */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+int wait_sleeping(int pid, int tid)
+{
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		char st = task_state(pid, tid);
+
+		if (st == 'S' || st == 'D')
+			return 0;
+		usleep(1000);
+	}
+	return -1;
+}
+
+int gettid_(void)
+{
+	return (int)syscall(SYS_gettid);
+}
+
+int module_reload(const char *params)
+{
+	char cmd[512];
+
+	if (system("rmmod ctxscope 2>/dev/null; true") == -1)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "insmod /ctxscope/ctxscope.ko %s", params);
+	return system(cmd);
 }

@@ -31,4 +31,30 @@ int online_cpus(void);
 /* Writes buf to /proc/ctxscope/control; returns 0 or -errno. */
 int control_write(const void *buf, size_t len);
 
+/* A key of /proc/ctxscope/summary; exits the test if it is missing. */
+uint64_t summary_key(const char *key);
+
+/* /proc/ctxscope/tasks or processes; exits the test on error. */
+void table_read(const char *file, struct cs_table *t);
+
+/* The row whose column col equals value, or -1. */
+long table_find(const struct cs_table *t, const char *col, uint64_t value);
+
+/* A column of a row, by name; exits the test if the column is missing. */
+uint64_t table_get(const struct cs_table *t, long row, const char *col);
+
+/* A "Name: value" line of /proc/PID/task/TID/status, or -1. */
+long long task_status(int pid, int tid, const char *name);
+
+/* The state letter of /proc/PID/task/TID/stat, or 0. */
+char task_state(int pid, int tid);
+
+/* Waits until task tid of pid sleeps (S or D); 0, or -1 after 20 s. */
+int wait_sleeping(int pid, int tid);
+
+int gettid_(void);
+
+/* Reloads the module with the given parameters; returns insmod's status. */
+int module_reload(const char *params);
+
 #endif /* CTXSCOPE_GUEST_H */

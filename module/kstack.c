@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel stack high-water marks; see kstack.h.
+ */
+#include <linux/kernel.h>
+#include <linux/sched/task_stack.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "kstack.h"
+
+#define CTXSCOPE_KSTACK_WORDS	(THREAD_SIZE / sizeof(unsigned long))
+/* A run of zero words this long below the mark ends a short scan. */
+#define CTXSCOPE_KSTACK_WINDOW	64
+/* Words copied at a time from another task's stack. */
+#define CTXSCOPE_KSTACK_CHUNK	64
+
+/* Bytes in use when the deepest non-zero word has index i. */
+static u32 ctxscope_kstack_used(unsigned long i)
+{
+	return THREAD_SIZE - i * sizeof(unsigned long);
+}
+
+/* Index of the deepest non-zero word a mark of used bytes implies. */
+static unsigned long ctxscope_kstack_index(u32 used)
+{
+	return (THREAD_SIZE - used) / sizeof(unsigned long);
+}
+
+/* The whole free region, from just above the canary (word 0). */
+static unsigned long ctxscope_kstack_exact(const unsigned long *base)
+{
+	unsigned long i = 1;
+
+	while (i < CTXSCOPE_KSTACK_WORDS && !base[i])
+		i++;
+	return i;
+}
+
+/*
+ * Moves the mark h down over every non-zero word found before a run of
+ * CTXSCOPE_KSTACK_WINDOW zero words. Stack frames are contiguous, so
+ * deeper use shows up as non-zero words (return addresses at least) close
+ * below the old mark; an unused gap longer than the window is caught by
+ * the exact scan at exit.
+ */
+static unsigned long ctxscope_kstack_extend(const unsigned long *base,
+					    unsigned long h)
+{
+	unsigned long i = h, zeros = 0;
+
+	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {
+		if (base[--i]) {
+			h = i;
+			zeros = 0;
+		} else {
+			zeros++;
+		}
+	}
+	return h;
+}
+
+/* Switch-out of prev, which is current: its stack is live and ours. */
+void ctxscope_kstack_switch_out(struct ctxscope_task *row,
+				struct task_struct *prev,
+				unsigned int prev_state)
+{
+	const unsigned long *base = end_of_stack(prev);
+	unsigned long h, here;
+
+	if (prev_state & TASK_DEAD) {
+		h = ctxscope_kstack_exact(base);
+	} else {
+		/* What is in use right now is a first bound. */
+		here = ((unsigned long)&h - (unsigned long)base) /
+		       sizeof(unsigned long);
+		h = min(here, ctxscope_kstack_index(READ_ONCE(row->kstack_max)));
+		h = ctxscope_kstack_extend(base, h);
+	}
+	ctxscope_store_max(&row->kstack_max, ctxscope_kstack_used(h));
+}
+
+/*
+ * Read path: extends the mark of p, which may run or sleep on another CPU
+ * and may exit meanwhile, so its stack is only read through
+ * copy_from_kernel_nofault(), and the result is kept only if the stack was
+ * still p's when the scan ended.
+ */
+void ctxscope_kstack_refresh(struct ctxscope_task *row, struct task_struct *p)
+{
+	unsigned long buf[CTXSCOPE_KSTACK_CHUNK];
+	const unsigned long *base;
+	unsigned long h, i, zeros = 0, n, j;
+
+	if (!ctxscope_task_stack_alive(p))
+		return;
+	base = end_of_stack(p);
+	h = ctxscope_kstack_index(READ_ONCE(row->kstack_max));
+	i = h;
+	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {
+		n = min(i - 1, (unsigned long)CTXSCOPE_KSTACK_CHUNK);
+		if (copy_from_kernel_nofault(buf, base + i - n,
+					     n * sizeof(unsigned long)))
+			return;
+		for (j = n; j-- > 0 && zeros < CTXSCOPE_KSTACK_WINDOW;) {
+			if (buf[j]) {
+				h = i - n + j;
+				zeros = 0;
+			} else {
+				zeros++;
+			}
+		}
+		i -= n;
+	}
+	if (!ctxscope_task_stack_alive(p))
+		return;
+	ctxscope_store_max(&row->kstack_max, ctxscope_kstack_used(h));
+}
