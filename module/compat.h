@@ -59,4 +59,46 @@ static inline bool ctxscope_task_stack_alive(const struct task_struct *p)
 #endif
 }
 
+/*
+ * TLB telemetry needs an architecture that emits tlb:tlb_flush: only x86
+ * does. The tracepoint itself exists everywhere (mm/rmap.c creates it), so
+ * the module attaches to it on every architecture, and reports the
+ * counters as unavailable where nothing fires it.
+ */
+#ifdef CONFIG_X86
+#include <asm/cpufeature.h>
+
+static inline bool ctxscope_arch_has_tlb_events(void)
+{
+	return true;
+}
+
+/* The kernel clears these bits when it does not use the feature. */
+static inline int ctxscope_arch_pcid(void)
+{
+	return boot_cpu_has(X86_FEATURE_PCID);
+}
+
+static inline int ctxscope_arch_pti(void)
+{
+	return boot_cpu_has(X86_FEATURE_PTI);
+}
+#else
+static inline bool ctxscope_arch_has_tlb_events(void)
+{
+	return false;
+}
+
+/* -1: not applicable; the summary leaves the line out. */
+static inline int ctxscope_arch_pcid(void)
+{
+	return -1;
+}
+
+static inline int ctxscope_arch_pti(void)
+{
+	return -1;
+}
+#endif
+
 #endif /* CTXSCOPE_COMPAT_H */

@@ -12,6 +12,8 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+struct task_struct;
+
 #define CTXSCOPE_VERSION	"0.1.0"
 
 /* Version of the /proc/ctxscope text format, printed as "format N". */
@@ -32,6 +34,15 @@ enum ctxscope_counter {
 	CTXSCOPE_VOLUNTARY,	/* counted as the kernel counts nvcsw */
 	CTXSCOPE_MM_SWITCHES,	/* next's mm is loaded in place of prev's */
 	CTXSCOPE_LAZY_SWITCHES,	/* next has no mm and borrows prev's */
+	/* tlb:tlb_flush events (tlb.c); x86 only. */
+	CTXSCOPE_TLB_SWITCH_FLUSH,	/* a scheduler switch flushed */
+	CTXSCOPE_TLB_SWITCH_NOFLUSH,	/* ... kept its entries (PCID) */
+	CTXSCOPE_TLB_OTHER_FLUSH,	/* task-switch flush outside it */
+	CTXSCOPE_TLB_OTHER_NOFLUSH,
+	CTXSCOPE_TLB_SHOOTDOWN_REMOTE,	/* flush on receiving an IPI */
+	CTXSCOPE_TLB_SHOOTDOWN_LOCAL,
+	CTXSCOPE_TLB_SHOOTDOWN_LOCAL_MM,
+	CTXSCOPE_TLB_IPI_SENT,		/* shootdown IPIs sent */
 	CTXSCOPE_NR_COUNTERS
 };
 
@@ -39,6 +50,15 @@ enum ctxscope_counter {
 
 struct ctxscope_cpu_counters {
 	u64 count[CTXSCOPE_NR_COUNTERS];
+	/*
+	 * Pairing tlb_flush with the switch in progress (tlb.c): the prev of
+	 * this CPU's last switch, until its flush is seen; and what the
+	 * running task caused since it was switched in, credited to its row
+	 * at its switch-out.
+	 */
+	const struct task_struct *tlb_switching;
+	u64 tlb_flush_in;
+	u64 tlb_ipi_sent;
 };
 
 DECLARE_PER_CPU_ALIGNED(struct ctxscope_cpu_counters, ctxscope_cpu_counters);
@@ -69,7 +89,6 @@ u64 ctxscope_since_ns(void);
 int ctxscope_reset(void);
 
 /* switch_probe.c */
-struct task_struct;
 void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 struct task_struct *prev,
 				 struct task_struct *next,
@@ -82,10 +101,12 @@ enum ctxscope_tp {
 	CTXSCOPE_TP_PROCESS_EXEC,
 	CTXSCOPE_TP_PROCESS_FREE,
 	CTXSCOPE_TP_TASK_RENAME,
+	CTXSCOPE_TP_TLB_FLUSH,
 	CTXSCOPE_NR_TP
 };
 
 int ctxscope_tracepoints_find(unsigned long needed);
+bool ctxscope_tracepoint_found(enum ctxscope_tp id);
 int ctxscope_tracepoint_attach(enum ctxscope_tp id);
 void ctxscope_tracepoints_detach(void);
 

@@ -9,9 +9,6 @@
 #include "compat.h"
 #include "kstack.h"
 
-#define CTXSCOPE_KSTACK_WORDS	(THREAD_SIZE / sizeof(unsigned long))
-/* A run of zero words this long below the mark ends a short scan. */
-#define CTXSCOPE_KSTACK_WINDOW	64
 /* Words copied at a time from another task's stack. */
 #define CTXSCOPE_KSTACK_CHUNK	64
 
@@ -28,7 +25,7 @@ static unsigned long ctxscope_kstack_index(u32 used)
 }
 
 /* The whole free region, from just above the canary (word 0). */
-static unsigned long ctxscope_kstack_exact(const unsigned long *base)
+unsigned long ctxscope_kstack_exact(const unsigned long *base)
 {
 	unsigned long i = 1;
 
@@ -44,8 +41,8 @@ static unsigned long ctxscope_kstack_exact(const unsigned long *base)
  * below the old mark; an unused gap longer than the window is caught by
  * the exact scan at exit.
  */
-static unsigned long ctxscope_kstack_extend(const unsigned long *base,
-					    unsigned long h)
+unsigned long ctxscope_kstack_extend(const unsigned long *base,
+				     unsigned long h)
 {
 	unsigned long i = h, zeros = 0;
 

@@ -16,9 +16,14 @@
 #ifndef CTXSCOPE_KSTACK_H
 #define CTXSCOPE_KSTACK_H
 
+#include <linux/thread_info.h>
+
 #include "task_table.h"
 
 #define CTXSCOPE_KSTACK_PERIOD	64	/* power of two */
+#define CTXSCOPE_KSTACK_WORDS	(THREAD_SIZE / sizeof(unsigned long))
+/* A run of zero words this long below the mark ends a short scan. */
+#define CTXSCOPE_KSTACK_WINDOW	64
 
 /* Whether the switch-out of prev is one where its stack is scanned. */
 static __always_inline bool ctxscope_kstack_due(struct ctxscope_task *row,
@@ -30,6 +35,11 @@ static __always_inline bool ctxscope_kstack_due(struct ctxscope_task *row,
 	return unlikely((prev_state & TASK_DEAD) ||
 			!(n & (CTXSCOPE_KSTACK_PERIOD - 1)));
 }
+
+/* Index of the deepest non-zero word: of all, or found below mark h. */
+unsigned long ctxscope_kstack_exact(const unsigned long *base);
+unsigned long ctxscope_kstack_extend(const unsigned long *base,
+				     unsigned long h);
 
 void ctxscope_kstack_switch_out(struct ctxscope_task *row,
 				struct task_struct *prev,

@@ -20,7 +20,9 @@
 #include <linux/rcupdate.h>
 
 #include "ctxscope.h"
+#include "selftest.h"
 #include "task_table.h"
+#include "tlb.h"
 
 #define CTXSCOPE_MIN_TASKS	16
 #define CTXSCOPE_MAX_TASKS	BIT(22)
@@ -34,6 +36,11 @@ static unsigned int tasks_mode = 0400;
 module_param(tasks_mode, uint, 0444);
 MODULE_PARM_DESC(tasks_mode,
 		 "Mode of /proc/ctxscope/tasks and processes: 0400 (default, root only), 0440 or 0444");
+
+static bool selftest;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest,
+		 "Run the in-module self-tests at load (TLB pairing, stack scans); the load fails if one fails");
 
 static int __init ctxscope_check_params(void)
 {
@@ -84,6 +91,10 @@ static int __init ctxscope_attach(void)
 		synchronize_rcu();
 		ctxscope_tables_populate();
 	}
+	/* Optional: without it the TLB counters read as unavailable. */
+	ret = ctxscope_tracepoint_found(CTXSCOPE_TP_TLB_FLUSH) ?
+	      ctxscope_tracepoint_attach(CTXSCOPE_TP_TLB_FLUSH) : -ENOENT;
+	ctxscope_tlb_detect(!ret);
 	return ctxscope_tracepoint_attach(CTXSCOPE_TP_SCHED_SWITCH);
 }
 
@@ -103,6 +114,11 @@ static int __init ctxscope_init(void)
 	ret = ctxscope_check_params();
 	if (ret)
 		return ret;
+	if (selftest) {
+		ret = ctxscope_selftest();
+		if (ret)
+			return ret;
+	}
 	ctxscope_counters_init();
 	ret = ctxscope_tables_init(max_tasks);
 	if (ret) {

@@ -11,6 +11,7 @@
 
 #include "ctxscope.h"
 #include "task_table.h"
+#include "tlb.h"
 
 /* Column ids past the raw counters: values derived at read time. */
 enum {
@@ -18,10 +19,14 @@ enum {
 	CTXSCOPE_COL_INVOLUNTARY,
 };
 
-/* The counters of summary and cpus, in the documented order. */
+/*
+ * The counters of summary and cpus, in the documented order. The TLB ones
+ * are left out where nothing emits tlb_flush: unavailable, not zero.
+ */
 static const struct {
 	const char *name;
 	int id;
+	bool tlb;
 } ctxscope_columns[] = {
 	{ "switches",		CTXSCOPE_COL_SWITCHES },
 	{ "switches_process",	CTXSCOPE_PROCESS },
@@ -32,7 +37,20 @@ static const struct {
 	{ "involuntary",	CTXSCOPE_COL_INVOLUNTARY },
 	{ "mm_switches",	CTXSCOPE_MM_SWITCHES },
 	{ "lazy_switches",	CTXSCOPE_LAZY_SWITCHES },
+	{ "tlb_switch_flush",	CTXSCOPE_TLB_SWITCH_FLUSH, true },
+	{ "tlb_switch_noflush",	CTXSCOPE_TLB_SWITCH_NOFLUSH, true },
+	{ "tlb_other_switch_flush", CTXSCOPE_TLB_OTHER_FLUSH, true },
+	{ "tlb_other_switch_noflush", CTXSCOPE_TLB_OTHER_NOFLUSH, true },
+	{ "tlb_shootdown_remote", CTXSCOPE_TLB_SHOOTDOWN_REMOTE, true },
+	{ "tlb_shootdown_local", CTXSCOPE_TLB_SHOOTDOWN_LOCAL, true },
+	{ "tlb_shootdown_local_mm", CTXSCOPE_TLB_SHOOTDOWN_LOCAL_MM, true },
+	{ "tlb_ipi_sent",	CTXSCOPE_TLB_IPI_SENT, true },
 };
+
+static bool ctxscope_column_shown(int i)
+{
+	return !ctxscope_columns[i].tlb || ctxscope_tlb_available();
+}
 
 static u64 ctxscope_column_value(const struct ctxscope_snapshot *s, int i)
 {
@@ -63,8 +81,9 @@ static int ctxscope_summary_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "format %d\n", CTXSCOPE_FORMAT);
 	for (i = 0; i < ARRAY_SIZE(ctxscope_columns); i++)
-		seq_printf(m, "%s %llu\n", ctxscope_columns[i].name,
-			   ctxscope_column_value(&s, i));
+		if (ctxscope_column_shown(i))
+			seq_printf(m, "%s %llu\n", ctxscope_columns[i].name,
+				   ctxscope_column_value(&s, i));
 	seq_printf(m, "since_ns %llu\n", since);
 	seq_printf(m, "tasks_tracked %u\n", ctxscope_tasks_tracked());
 	seq_printf(m, "tasks_dropped %llu\n", ctxscope_tasks_dropped());
@@ -72,6 +91,11 @@ static int ctxscope_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "processes_tracked %u\n", ctxscope_procs_tracked());
 	seq_printf(m, "table_bytes %zu\n", ctxscope_tables_bytes());
 	seq_printf(m, "kstack_size %lu\n", (unsigned long)THREAD_SIZE);
+	seq_printf(m, "tlb_available %d\n", ctxscope_tlb_available());
+	if (ctxscope_tlb_pcid() >= 0)
+		seq_printf(m, "pcid %d\n", ctxscope_tlb_pcid());
+	if (ctxscope_tlb_pti() >= 0)
+		seq_printf(m, "pti %d\n", ctxscope_tlb_pti());
 	return 0;
 }
 
@@ -118,7 +142,8 @@ static int ctxscope_cpus_show(struct seq_file *m, void *v)
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(m, "cpu online");
 		for (i = 0; i < ARRAY_SIZE(ctxscope_columns); i++)
-			seq_printf(m, " %s", ctxscope_columns[i].name);
+			if (ctxscope_column_shown(i))
+				seq_printf(m, " %s", ctxscope_columns[i].name);
 		seq_putc(m, '\n');
 		return 0;
 	}
@@ -132,7 +157,8 @@ static int ctxscope_cpus_show(struct seq_file *m, void *v)
 
 	seq_printf(m, "%d %d", cpu, cpu_online(cpu));
 	for (i = 0; i < ARRAY_SIZE(ctxscope_columns); i++)
-		seq_printf(m, " %llu", ctxscope_column_value(&s, i));
+		if (ctxscope_column_shown(i))
+			seq_printf(m, " %llu", ctxscope_column_value(&s, i));
 	seq_putc(m, '\n');
 	return 0;
 }

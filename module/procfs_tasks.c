@@ -19,6 +19,7 @@
 #include "ctxscope.h"
 #include "kstack.h"
 #include "task_table.h"
+#include "tlb.h"
 #include "ustack.h"
 
 /* One refresh at a time; concurrent readers would only repeat it. */
@@ -168,7 +169,7 @@ static void ctxscope_rows_stop(struct seq_file *m, void *v)
 	rcu_read_unlock();
 }
 
-/* switches ... migrations, as in the header, from a counter snapshot. */
+/* switches ... tlb_ipi_sent, as in the header, from a counter snapshot. */
 static void ctxscope_show_counts(struct seq_file *m,
 				 const u64 count[CTXSCOPE_NR_TASK_COUNTERS])
 {
@@ -181,10 +182,17 @@ static void ctxscope_show_counts(struct seq_file *m,
 		   count[CTXSCOPE_TO_PROCESS], count[CTXSCOPE_TO_THREAD],
 		   count[CTXSCOPE_TO_KERNEL], count[CTXSCOPE_TO_IDLE],
 		   count[CTXSCOPE_TASK_MIGRATIONS]);
+	if (ctxscope_tlb_available())
+		seq_printf(m, " %llu %llu", count[CTXSCOPE_TASK_TLB_FLUSH_IN],
+			   count[CTXSCOPE_TASK_TLB_IPI_SENT]);
 }
 
-#define CTXSCOPE_COUNT_COLUMNS \
-	"switches voluntary involuntary to_process to_thread to_kernel to_idle migrations"
+static void ctxscope_show_count_header(struct seq_file *m)
+{
+	seq_puts(m, " switches voluntary involuntary to_process to_thread to_kernel to_idle migrations");
+	if (ctxscope_tlb_available())
+		seq_puts(m, " tlb_switch_flush tlb_ipi_sent");
+}
 
 static void ctxscope_show_comm(struct seq_file *m, const char *comm)
 {
@@ -203,8 +211,9 @@ static int ctxscope_tasks_show(struct seq_file *m, void *v)
 	u64 count[CTXSCOPE_NR_TASK_COUNTERS];
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "pid tgid " CTXSCOPE_COUNT_COLUMNS
-			 " kstack_max ustack_max comm\n");
+		seq_puts(m, "pid tgid");
+		ctxscope_show_count_header(m);
+		seq_puts(m, " kstack_max ustack_max comm\n");
 		return 0;
 	}
 	ctxscope_task_snapshot(row, count);
@@ -226,8 +235,9 @@ static int ctxscope_procs_show(struct seq_file *m, void *v)
 	int i;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "tgid threads " CTXSCOPE_COUNT_COLUMNS
-			 " kstack_max ustack_max vm_stack_kb comm\n");
+		seq_puts(m, "tgid threads");
+		ctxscope_show_count_header(m);
+		seq_puts(m, " kstack_max ustack_max vm_stack_kb comm\n");
 		return 0;
 	}
 	do {

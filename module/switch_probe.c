@@ -71,6 +71,27 @@ static noinline void ctxscope_row_rearm(struct ctxscope_task *row, u32 epoch)
 	WRITE_ONCE(row->epoch, epoch);
 }
 
+/*
+ * What prev caused while it ran here (tlb.c) is credited to it now, to
+ * its row if it has one; the counts start again for next.
+ */
+static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
+{
+	u64 flush_in = this_cpu_read(ctxscope_cpu_counters.tlb_flush_in);
+	u64 ipi_sent = this_cpu_read(ctxscope_cpu_counters.tlb_ipi_sent);
+
+	if (likely(!(flush_in | ipi_sent)))
+		return;
+	this_cpu_write(ctxscope_cpu_counters.tlb_flush_in, 0);
+	this_cpu_write(ctxscope_cpu_counters.tlb_ipi_sent, 0);
+	if (!row)
+		return;
+	WRITE_ONCE(row->count[CTXSCOPE_TASK_TLB_FLUSH_IN],
+		   row->count[CTXSCOPE_TASK_TLB_FLUSH_IN] + flush_in);
+	WRITE_ONCE(row->count[CTXSCOPE_TASK_TLB_IPI_SENT],
+		   row->count[CTXSCOPE_TASK_TLB_IPI_SENT] + ipi_sent);
+}
+
 /* prev's share of the switch: counted in its own row, if it has one. */
 static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 						     enum ctxscope_counter cls,
@@ -80,11 +101,14 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 	struct ctxscope_task *row = ctxscope_task_lookup(prev);
 	u32 epoch, cpu;
 
-	if (!row)
+	if (!row) {
+		ctxscope_tlb_credit(NULL);
 		return;
+	}
 	epoch = READ_ONCE(ctxscope_tables.epoch);
 	if (unlikely(row->epoch != epoch))
 		ctxscope_row_rearm(row, epoch);
+	ctxscope_tlb_credit(row);
 
 	ctxscope_row_inc(row, cls);
 	/* The class before voluntary, as for the per-CPU counters. */
@@ -133,8 +157,13 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 	else if (next_mm != prev_mm)
 		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_MM_SWITCHES]);
 
+	/* Its tlb_flush, if it loads another mm, comes next (tlb.h). */
+	this_cpu_write(ctxscope_cpu_counters.tlb_switching, prev);
+
 	if (ctxscope_tables.capacity)
 		ctxscope_task_switch_out(prev, cls, voluntary, prev_state);
+	else
+		ctxscope_tlb_credit(NULL);
 }
 
 ctxscope_assert_probe(sched_switch, ctxscope_probe_sched_switch);

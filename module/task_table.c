@@ -143,6 +143,7 @@ void ctxscope_store_max(u32 *max, unsigned long value)
  * the smp_wmb() between them in the switch probe, so that involuntary
  * (switches - voluntary) never wraps.
  */
+static_assert(CTXSCOPE_TO_IDLE + 1 == CTXSCOPE_TASK_VOLUNTARY);
 void ctxscope_task_snapshot(const struct ctxscope_task *row,
 			    u64 count[CTXSCOPE_NR_TASK_COUNTERS])
 {
@@ -152,10 +153,9 @@ void ctxscope_task_snapshot(const struct ctxscope_task *row,
 		memset(count, 0, CTXSCOPE_NR_TASK_COUNTERS * sizeof(u64));
 		return;
 	}
-	count[CTXSCOPE_TASK_VOLUNTARY] =
-		READ_ONCE(row->count[CTXSCOPE_TASK_VOLUNTARY]);
-	count[CTXSCOPE_TASK_MIGRATIONS] =
-		READ_ONCE(row->count[CTXSCOPE_TASK_MIGRATIONS]);
+	/* Every counter after the classes, voluntary first among them. */
+	for (i = CTXSCOPE_TASK_VOLUNTARY; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
+		count[i] = READ_ONCE(row->count[i]);
 	/* Pairs with smp_wmb() in ctxscope_task_switch_out(). */
 	smp_rmb();
 	for (i = CTXSCOPE_TO_PROCESS; i <= CTXSCOPE_TO_IDLE; i++)

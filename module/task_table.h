@@ -36,6 +36,8 @@ enum ctxscope_task_counter {
 	CTXSCOPE_TO_IDLE,
 	CTXSCOPE_TASK_VOLUNTARY,
 	CTXSCOPE_TASK_MIGRATIONS,
+	CTXSCOPE_TASK_TLB_FLUSH_IN,	/* scheduler flushes switching into it */
+	CTXSCOPE_TASK_TLB_IPI_SENT,	/* shootdown IPIs it sent */
 	CTXSCOPE_NR_TASK_COUNTERS
 };
 

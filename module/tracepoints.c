@@ -14,6 +14,7 @@
 
 #include "ctxscope.h"
 #include "task_table.h"
+#include "tlb.h"
 
 struct ctxscope_tracepoint {
 	const char *name;
@@ -33,6 +34,8 @@ static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
 		"sched_process_free", ctxscope_probe_process_free },
 	[CTXSCOPE_TP_TASK_RENAME] = {
 		"task_rename", ctxscope_probe_task_rename },
+	[CTXSCOPE_TP_TLB_FLUSH] = {
+		"tlb_flush", ctxscope_probe_tlb_flush },
 };
 
 static void ctxscope_match_tracepoint(struct tracepoint *tp, void *priv)
@@ -58,6 +61,11 @@ int ctxscope_tracepoints_find(unsigned long needed)
 		}
 	}
 	return 0;
+}
+
+bool ctxscope_tracepoint_found(enum ctxscope_tp id)
+{
+	return ctxscope_tracepoints[id].tp;
 }
 
 int ctxscope_tracepoint_attach(enum ctxscope_tp id)

@@ -26,9 +26,13 @@ possible_cpus() {
 # Header, then exactly one row per possible CPU, in order, each with every
 # column and the invariants of the summary.
 cpus_ok() {
-	head -n 1 /proc/ctxscope/cpus | grep -q '^cpu online switches switches_process switches_thread switches_kernel switches_idle voluntary involuntary mm_switches lazy_switches$' || return 1
-	tail -n +2 /proc/ctxscope/cpus | awk '{
-		if (NF != 11) { print "# row " NR ": " NF " fields"; bad = 1 }
+	cols="cpu online switches switches_process switches_thread switches_kernel switches_idle voluntary involuntary mm_switches lazy_switches"
+	if [ "$(awk '$1 == "tlb_available" { print $2 }' /proc/ctxscope/summary)" = 1 ]; then
+		cols="$cols tlb_switch_flush tlb_switch_noflush tlb_other_switch_flush tlb_other_switch_noflush tlb_shootdown_remote tlb_shootdown_local tlb_shootdown_local_mm tlb_ipi_sent"
+	fi
+	[ "$(head -n 1 /proc/ctxscope/cpus)" = "$cols" ] || return 1
+	tail -n +2 /proc/ctxscope/cpus | awk -v nf="$(echo $cols | wc -w)" '{
+		if (NF != nf) { print "# row " NR ": " NF " fields"; bad = 1 }
 		if ($3 != $4 + $5 + $6 + $7) { print "# cpu " $1 ": switches != classes"; bad = 1 }
 		if ($3 != $8 + $9) { print "# cpu " $1 ": switches != voluntary + involuntary"; bad = 1 }
 		print $1

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * TLB telemetry: what the tlb:tlb_flush events (x86) say about context
+ * switches and shootdowns.
+ *
+ * x86's switch_mm_irqs_off() emits TLB_FLUSH_ON_TASK_SWITCH when it loads
+ * another address space: pages == TLB_FLUSH_ALL if the TLB was flushed,
+ * 0 if a cached PCID kept its entries. The scheduler calls it from
+ * context_switch(), after sched_switch and before switch_to(), so with
+ * current still == prev; leave_mm() (idle), flush_tlb_func()'s lazy path,
+ * kthread_use_mm(), exec and text_poke() emit the same reason outside the
+ * scheduler. The switch probe records prev per CPU; a task-switch event
+ * pairs with it iff current is that prev, once. A later event on the CPU
+ * cannot match: for prev to run there again, another switch must replace
+ * the record, and interrupts are off from sched_switch to the flush.
+ *
+ * Everything here works on explicit state so that selftest.c can feed it
+ * synthetic events.
+ */
+#ifndef CTXSCOPE_TLB_H
+#define CTXSCOPE_TLB_H
+
+#include <linux/mm_types.h>
+
+#include "ctxscope.h"
+
+/* pages of a full flush; x86 calls it TLB_FLUSH_ALL. */
+#define CTXSCOPE_TLB_FLUSH_ALL	(~0UL)
+
+/* What one tlb_flush event counts. */
+struct ctxscope_tlb_verdict {
+	int counter;		/* per-CPU counter to add 1 to, or -1 */
+	bool flush_in;		/* a flush caused by switching into next */
+	bool ipi_sent;		/* an IPI the running task sent */
+};
+
+static __always_inline struct ctxscope_tlb_verdict
+ctxscope_tlb_classify(const struct task_struct **switching,
+		      const struct task_struct *curr, int reason,
+		      unsigned long pages)
+{
+	struct ctxscope_tlb_verdict v = { -1, false, false };
+
+	switch (reason) {
+	case TLB_FLUSH_ON_TASK_SWITCH:
+		if (curr == *switching) {
+			*switching = NULL;
+			v.counter = pages ? CTXSCOPE_TLB_SWITCH_FLUSH :
+					    CTXSCOPE_TLB_SWITCH_NOFLUSH;
+			v.flush_in = pages != 0;
+		} else {
+			v.counter = pages ? CTXSCOPE_TLB_OTHER_FLUSH :
+					    CTXSCOPE_TLB_OTHER_NOFLUSH;
+		}
+		break;
+	case TLB_REMOTE_SHOOTDOWN:
+		v.counter = CTXSCOPE_TLB_SHOOTDOWN_REMOTE;
+		break;
+	case TLB_LOCAL_SHOOTDOWN:
+		v.counter = CTXSCOPE_TLB_SHOOTDOWN_LOCAL;
+		break;
+	case TLB_LOCAL_MM_SHOOTDOWN:
+		v.counter = CTXSCOPE_TLB_SHOOTDOWN_LOCAL_MM;
+		break;
+	case TLB_REMOTE_SEND_IPI:
+		v.counter = CTXSCOPE_TLB_IPI_SENT;
+		v.ipi_sent = true;
+		break;
+	}
+	return v;
+}
+
+/* tlb.c */
+void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages);
+void ctxscope_tlb_detect(bool attached);
+bool ctxscope_tlb_available(void);
+int ctxscope_tlb_pcid(void);
+int ctxscope_tlb_pti(void);
+
+#endif /* CTXSCOPE_TLB_H */
