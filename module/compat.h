@@ -59,6 +59,26 @@ static inline bool ctxscope_task_stack_alive(const struct task_struct *p)
 #endif
 }
 
+/* The cgroup v2 id of p's cgroup (its directory's inode number). */
+#ifdef CONFIG_CGROUPS
+#include <linux/cgroup.h>
+
+static inline u64 ctxscope_task_cgroup(struct task_struct *p)
+{
+	u64 id;
+
+	rcu_read_lock();
+	id = cgroup_id(task_dfl_cgroup(p));
+	rcu_read_unlock();
+	return id;
+}
+#else
+static inline u64 ctxscope_task_cgroup(struct task_struct *p)
+{
+	return 1;
+}
+#endif
+
 /*
  * TLB telemetry needs an architecture that emits tlb:tlb_flush: only x86
  * does. The tracepoint itself exists everywhere (mm/rmap.c creates it), so

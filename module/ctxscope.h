@@ -101,6 +101,8 @@ enum ctxscope_tp {
 	CTXSCOPE_TP_PROCESS_EXEC,
 	CTXSCOPE_TP_PROCESS_FREE,
 	CTXSCOPE_TP_TASK_RENAME,
+	CTXSCOPE_TP_CGROUP_ATTACH,
+	CTXSCOPE_TP_CGROUP_RMDIR,
 	CTXSCOPE_TP_TLB_FLUSH,
 	CTXSCOPE_NR_TP
 };
@@ -115,8 +117,15 @@ int ctxscope_procfs_create(umode_t tasks_mode);
 void ctxscope_procfs_remove(void);
 
 /* procfs_tasks.c */
-extern const struct seq_operations ctxscope_tasks_seq_ops;
-extern const struct seq_operations ctxscope_processes_seq_ops;
+struct proc_dir_entry;
+struct seq_file;
+bool ctxscope_procfs_create_tables(struct proc_dir_entry *dir, umode_t mode);
+void ctxscope_show_count_header(struct seq_file *m);
+void ctxscope_show_counts(struct seq_file *m, const u64 *count);
+void ctxscope_show_comm(struct seq_file *m, const char *comm);
+
+/* exit_log.c */
+extern const unsigned int ctxscope_exited_private_size;
 
 /* control.c */
 extern const struct proc_ops ctxscope_control_ops;

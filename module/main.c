@@ -26,11 +26,17 @@
 
 #define CTXSCOPE_MIN_TASKS	16
 #define CTXSCOPE_MAX_TASKS	BIT(22)
+#define CTXSCOPE_MAX_EXIT_LOG	BIT(20)
 
 static unsigned int max_tasks = 32768;
 module_param(max_tasks, uint, 0444);
 MODULE_PARM_DESC(max_tasks,
 		 "Rows of the per-task table, preallocated at load (16..4194304, default 32768; 0: no per-task tables)");
+
+static unsigned int exit_log = 4096;
+module_param(exit_log, uint, 0444);
+MODULE_PARM_DESC(exit_log,
+		 "Records of exited processes kept for /proc/ctxscope/exited (16..1048576, default 4096; 0: none)");
 
 static unsigned int tasks_mode = 0400;
 module_param(tasks_mode, uint, 0444);
@@ -50,6 +56,12 @@ static int __init ctxscope_check_params(void)
 		       max_tasks, CTXSCOPE_MIN_TASKS, CTXSCOPE_MAX_TASKS);
 		return -EINVAL;
 	}
+	if (exit_log && (exit_log < CTXSCOPE_MIN_TASKS ||
+			 exit_log > CTXSCOPE_MAX_EXIT_LOG)) {
+		pr_err("exit_log=%u is out of range: use 0 or %u..%lu\n",
+		       exit_log, CTXSCOPE_MIN_TASKS, CTXSCOPE_MAX_EXIT_LOG);
+		return -EINVAL;
+	}
 	if (tasks_mode != 0400 && tasks_mode != 0440 && tasks_mode != 0444) {
 		pr_err("tasks_mode=%#o is not allowed: use 0400, 0440 or 0444\n",
 		       tasks_mode);
@@ -63,6 +75,8 @@ static const enum ctxscope_tp ctxscope_lifecycle_tps[] = {
 	CTXSCOPE_TP_PROCESS_EXEC,
 	CTXSCOPE_TP_PROCESS_FREE,
 	CTXSCOPE_TP_TASK_RENAME,
+	CTXSCOPE_TP_CGROUP_ATTACH,
+	CTXSCOPE_TP_CGROUP_RMDIR,
 };
 
 static int __init ctxscope_attach(void)
@@ -98,13 +112,43 @@ static int __init ctxscope_attach(void)
 	return ctxscope_tracepoint_attach(CTXSCOPE_TP_SCHED_SWITCH);
 }
 
+static void ctxscope_free(void)
+{
+	ctxscope_exit_log_free();
+	ctxscope_cgroups_free();
+	ctxscope_tables_free();
+}
+
+/* One cgroup row per 8 task rows: cgroups hold many tasks each. */
+static unsigned int ctxscope_cgroup_rows(void)
+{
+	return max_tasks ? max(max_tasks / 8, CTXSCOPE_MIN_TASKS) : 0;
+}
+
+static int __init ctxscope_alloc(void)
+{
+	int ret;
+
+	ret = ctxscope_tables_init(max_tasks);
+	if (!ret)
+		ret = ctxscope_cgroups_init(ctxscope_cgroup_rows());
+	if (!ret)
+		ret = ctxscope_exit_log_init(max_tasks ? exit_log : 0);
+	if (ret) {
+		pr_err("cannot allocate the tables for max_tasks=%u exit_log=%u\n",
+		       max_tasks, exit_log);
+		ctxscope_free();
+	}
+	return ret;
+}
+
 static void ctxscope_teardown(void)
 {
 	ctxscope_tracepoints_detach();
 	ctxscope_procfs_remove();
 	/* Row recycling queued with call_rcu() runs our code: wait for it. */
 	rcu_barrier();
-	ctxscope_tables_free();
+	ctxscope_free();
 }
 
 static int __init ctxscope_init(void)
@@ -120,16 +164,13 @@ static int __init ctxscope_init(void)
 			return ret;
 	}
 	ctxscope_counters_init();
-	ret = ctxscope_tables_init(max_tasks);
-	if (ret) {
-		pr_err("cannot allocate the tables for max_tasks=%u\n",
-		       max_tasks);
+	ret = ctxscope_alloc();
+	if (ret)
 		return ret;
-	}
 	ret = ctxscope_procfs_create(tasks_mode);
 	if (ret) {
 		pr_err("cannot create /proc/ctxscope: error %d\n", ret);
-		ctxscope_tables_free();
+		ctxscope_free();
 		return ret;
 	}
 	ret = ctxscope_attach();

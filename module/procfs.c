@@ -89,6 +89,9 @@ static int ctxscope_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "tasks_dropped %llu\n", ctxscope_tasks_dropped());
 	seq_printf(m, "tasks_capacity %u\n", ctxscope_tables.capacity);
 	seq_printf(m, "processes_tracked %u\n", ctxscope_procs_tracked());
+	seq_printf(m, "cgroups_tracked %u\n", ctxscope_cgroups_tracked());
+	seq_printf(m, "cgroups_dropped %llu\n", ctxscope_cgroups_dropped());
+	seq_printf(m, "exited_logged %llu\n", ctxscope_exit_log_written());
 	seq_printf(m, "table_bytes %zu\n", ctxscope_tables_bytes());
 	seq_printf(m, "kstack_size %lu\n", (unsigned long)THREAD_SIZE);
 	seq_printf(m, "tlb_available %d\n", ctxscope_tlb_available());
@@ -185,11 +188,13 @@ int ctxscope_procfs_create(umode_t tasks_mode)
 			 &ctxscope_control_ops);
 	/* Per-task data shows what runs on the machine: root only by default. */
 	if (ok && ctxscope_tables.capacity)
-		ok = proc_create_seq("tasks", tasks_mode, ctxscope_proc_dir,
-				     &ctxscope_tasks_seq_ops) &&
-		     proc_create_seq("processes", tasks_mode,
-				     ctxscope_proc_dir,
-				     &ctxscope_processes_seq_ops);
+		ok = ctxscope_procfs_create_tables(ctxscope_proc_dir,
+						   tasks_mode) &&
+		     proc_create_seq_private("exited", tasks_mode,
+					     ctxscope_proc_dir,
+					     &ctxscope_exited_seq_ops,
+					     ctxscope_exited_private_size,
+					     NULL);
 	if (!ok) {
 		proc_remove(ctxscope_proc_dir);
 		ctxscope_proc_dir = NULL;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/ctxscope/tasks and /proc/ctxscope/processes: one row per tracked
- * task or process, generated with seq_file one row at a time, so that
+ * /proc/ctxscope/tasks, processes and cgroups: one row per tracked task,
+ * process or cgroup, generated with seq_file one row at a time, so that
  * tens of thousands of rows stream without a large allocation.
  *
  * A read starts with a refresh pass in process context (it may sleep):
@@ -12,6 +12,7 @@
  */
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/proc_fs.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
@@ -88,33 +89,58 @@ static void ctxscope_refresh_procs(void)
 	}
 }
 
+enum ctxscope_kind {
+	CTXSCOPE_TASKS,
+	CTXSCOPE_PROCS,
+	CTXSCOPE_CGROUPS,
+};
+
+static u32 ctxscope_capacity(enum ctxscope_kind kind)
+{
+	return kind == CTXSCOPE_CGROUPS ? ctxscope_tables.cg_capacity :
+					  ctxscope_tables.capacity;
+}
+
+static u32 ctxscope_next_row(u32 from, enum ctxscope_kind kind)
+{
+	switch (kind) {
+	case CTXSCOPE_TASKS:
+		return ctxscope_next_task(from);
+	case CTXSCOPE_PROCS:
+		return ctxscope_next_proc(from);
+	default:
+		return ctxscope_next_cgroup(from);
+	}
+}
+
+/* The row at index i of a table, or NULL if it is free. */
+static void *ctxscope_row_at(u32 i, enum ctxscope_kind kind)
+{
+	const struct ctxscope_tables *t = &ctxscope_tables;
+
+	switch (kind) {
+	case CTXSCOPE_TASKS:
+		return READ_ONCE(t->tasks[i].task) ? &t->tasks[i] : NULL;
+	case CTXSCOPE_PROCS:
+		return READ_ONCE(t->procs[i].key) ? &t->procs[i] : NULL;
+	default:
+		return READ_ONCE(t->cgroups[i].key) ? &t->cgroups[i] : NULL;
+	}
+}
+
 /*
  * Positions: 0 is the header, i + 1 the row at index i. Finds the first
  * used row at index from or after it and moves the position there.
  */
-static u32 ctxscope_next_row(u32 from, bool procs)
+static void *ctxscope_rows_from(loff_t from, loff_t *pos,
+				enum ctxscope_kind kind)
 {
-	return procs ? ctxscope_next_proc(from) : ctxscope_next_task(from);
-}
-
-/* The row at index i of the task or process table, or NULL if free. */
-static void *ctxscope_row_at(u32 i, bool procs)
-{
-	const struct ctxscope_tables *t = &ctxscope_tables;
-
-	if (procs)
-		return READ_ONCE(t->procs[i].key) ? &t->procs[i] : NULL;
-	return READ_ONCE(t->tasks[i].task) ? &t->tasks[i] : NULL;
-}
-
-static void *ctxscope_rows_from(loff_t from, loff_t *pos, bool procs)
-{
-	u32 cap = ctxscope_tables.capacity, i;
+	u32 cap = ctxscope_capacity(kind), i;
 	void *row;
 
-	for (i = from < cap ? ctxscope_next_row(from, procs) : cap; i < cap;
-	     i = ctxscope_next_row(i + 1, procs)) {
-		row = ctxscope_row_at(i, procs);
+	for (i = from < cap ? ctxscope_next_row(from, kind) : cap; i < cap;
+	     i = ctxscope_next_row(i + 1, kind)) {
+		row = ctxscope_row_at(i, kind);
 		if (row) {
 			*pos = i + 1;
 			return row;
@@ -124,13 +150,13 @@ static void *ctxscope_rows_from(loff_t from, loff_t *pos, bool procs)
 	return NULL;
 }
 
-static void *ctxscope_rows_start(loff_t *pos, bool procs)
+static void *ctxscope_rows_start(loff_t *pos, enum ctxscope_kind kind)
 	__acquires(RCU)
 {
 	if (*pos == 0) {
 		mutex_lock(&ctxscope_refresh_lock);
 		ctxscope_refresh_tasks();
-		if (procs)
+		if (kind != CTXSCOPE_TASKS)
 			ctxscope_refresh_procs();
 		mutex_unlock(&ctxscope_refresh_lock);
 	}
@@ -138,29 +164,7 @@ static void *ctxscope_rows_start(loff_t *pos, bool procs)
 	rcu_read_lock();
 	if (*pos == 0)
 		return SEQ_START_TOKEN;
-	return ctxscope_rows_from(*pos - 1, pos, procs);
-}
-
-static void *ctxscope_tasks_start(struct seq_file *m, loff_t *pos)
-	__acquires(RCU)
-{
-	return ctxscope_rows_start(pos, false);
-}
-
-static void *ctxscope_procs_start(struct seq_file *m, loff_t *pos)
-	__acquires(RCU)
-{
-	return ctxscope_rows_start(pos, true);
-}
-
-static void *ctxscope_tasks_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	return ctxscope_rows_from(*pos, pos, false);
-}
-
-static void *ctxscope_procs_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	return ctxscope_rows_from(*pos, pos, true);
+	return ctxscope_rows_from(*pos - 1, pos, kind);
 }
 
 static void ctxscope_rows_stop(struct seq_file *m, void *v)
@@ -170,8 +174,7 @@ static void ctxscope_rows_stop(struct seq_file *m, void *v)
 }
 
 /* switches ... tlb_ipi_sent, as in the header, from a counter snapshot. */
-static void ctxscope_show_counts(struct seq_file *m,
-				 const u64 count[CTXSCOPE_NR_TASK_COUNTERS])
+void ctxscope_show_counts(struct seq_file *m, const u64 *count)
 {
 	u64 switches = count[CTXSCOPE_TO_PROCESS] + count[CTXSCOPE_TO_THREAD] +
 		       count[CTXSCOPE_TO_KERNEL] + count[CTXSCOPE_TO_IDLE];
@@ -187,14 +190,15 @@ static void ctxscope_show_counts(struct seq_file *m,
 			   count[CTXSCOPE_TASK_TLB_IPI_SENT]);
 }
 
-static void ctxscope_show_count_header(struct seq_file *m)
+void ctxscope_show_count_header(struct seq_file *m)
 {
 	seq_puts(m, " switches voluntary involuntary to_process to_thread to_kernel to_idle migrations");
 	if (ctxscope_tlb_available())
 		seq_puts(m, " tlb_switch_flush tlb_ipi_sent");
 }
 
-static void ctxscope_show_comm(struct seq_file *m, const char *comm)
+/* The last column, escaped so that no name can break a row; ends it. */
+void ctxscope_show_comm(struct seq_file *m, const char *comm)
 {
 	char name[TASK_COMM_LEN];
 
@@ -225,57 +229,94 @@ static int ctxscope_tasks_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static int ctxscope_procs_show(struct seq_file *m, void *v)
+static int ctxscope_processes_show(struct seq_file *m, void *v)
 {
 	const struct ctxscope_process *proc = v;
-	u64 count[CTXSCOPE_NR_TASK_COUNTERS], one[CTXSCOPE_NR_TASK_COUNTERS];
-	const struct ctxscope_task *row;
-	u32 threads, kmax, umax;
-	unsigned int seq;
-	int i;
+	struct ctxscope_sums sums;
+	u32 threads;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(m, "tgid threads");
+		seq_puts(m, "tgid ppid cgroup threads threads_exited");
 		ctxscope_show_count_header(m);
 		seq_puts(m, " kstack_max ustack_max vm_stack_kb comm\n");
 		return 0;
 	}
-	do {
-		seq = read_seqcount_begin(&proc->seq);
-		threads = READ_ONCE(proc->threads);
-		kmax = READ_ONCE(proc->exited_kstack_max);
-		umax = READ_ONCE(proc->exited_ustack_max);
-		if (ctxscope_proc_counts_current(proc))
-			for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
-				count[i] = READ_ONCE(proc->exited[i]);
-		else
-			memset(count, 0, sizeof(count));
-		list_for_each_entry_rcu(row, &proc->tasks, siblings) {
-			ctxscope_task_snapshot(row, one);
-			for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
-				count[i] += one[i];
-			kmax = max(kmax, READ_ONCE(row->kstack_max));
-			umax = max(umax, READ_ONCE(row->ustack_max));
-		}
-	} while (read_seqcount_retry(&proc->seq, seq));
-
-	seq_printf(m, "%d %u", READ_ONCE(proc->tgid), threads);
-	ctxscope_show_counts(m, count);
-	seq_printf(m, " %u %u %u", kmax, umax, READ_ONCE(proc->vm_stack_kb));
+	ctxscope_proc_sum(proc, &sums, &threads);
+	seq_printf(m, "%d %d %llu %u %u", READ_ONCE(proc->tgid),
+		   READ_ONCE(proc->ppid), READ_ONCE(proc->cgroup), threads,
+		   READ_ONCE(proc->threads_exited));
+	ctxscope_show_counts(m, sums.count);
+	seq_printf(m, " %u %u %u", sums.kstack_max, sums.ustack_max,
+		   READ_ONCE(proc->vm_stack_kb));
 	ctxscope_show_comm(m, proc->comm);
 	return 0;
 }
 
-const struct seq_operations ctxscope_tasks_seq_ops = {
-	.start	= ctxscope_tasks_start,
-	.next	= ctxscope_tasks_next,
+static int ctxscope_cgroups_show(struct seq_file *m, void *v)
+{
+	const struct ctxscope_cgroup *cg = v;
+	struct ctxscope_sums sums;
+	u32 processes;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, "cgroup processes processes_exited");
+		ctxscope_show_count_header(m);
+		seq_puts(m, " kstack_max ustack_max\n");
+		return 0;
+	}
+	ctxscope_cgroup_sum(cg, &sums, &processes);
+	seq_printf(m, "%llu %u %u", READ_ONCE(cg->key), processes,
+		   READ_ONCE(cg->processes_exited));
+	ctxscope_show_counts(m, sums.count);
+	seq_printf(m, " %u %u\n", sums.kstack_max, sums.ustack_max);
+	return 0;
+}
+
+/* Which table a file shows: the data it was created with. */
+static enum ctxscope_kind ctxscope_kind_of(struct seq_file *m)
+{
+	return (enum ctxscope_kind)(unsigned long)pde_data(file_inode(m->file));
+}
+
+static void *ctxscope_table_start(struct seq_file *m, loff_t *pos)
+	__acquires(RCU)
+{
+	return ctxscope_rows_start(pos, ctxscope_kind_of(m));
+}
+
+static void *ctxscope_table_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return ctxscope_rows_from(*pos, pos, ctxscope_kind_of(m));
+}
+
+static int ctxscope_table_show(struct seq_file *m, void *v)
+{
+	switch (ctxscope_kind_of(m)) {
+	case CTXSCOPE_TASKS:
+		return ctxscope_tasks_show(m, v);
+	case CTXSCOPE_PROCS:
+		return ctxscope_processes_show(m, v);
+	default:
+		return ctxscope_cgroups_show(m, v);
+	}
+}
+
+static const struct seq_operations ctxscope_table_seq_ops = {
+	.start	= ctxscope_table_start,
+	.next	= ctxscope_table_next,
 	.stop	= ctxscope_rows_stop,
-	.show	= ctxscope_tasks_show,
+	.show	= ctxscope_table_show,
 };
 
-const struct seq_operations ctxscope_processes_seq_ops = {
-	.start	= ctxscope_procs_start,
-	.next	= ctxscope_procs_next,
-	.stop	= ctxscope_rows_stop,
-	.show	= ctxscope_procs_show,
-};
+/* tasks, processes and cgroups, with the mode of the tasks_mode parameter. */
+bool ctxscope_procfs_create_tables(struct proc_dir_entry *dir, umode_t mode)
+{
+	return proc_create_seq_data("tasks", mode, dir, &ctxscope_table_seq_ops,
+				    (void *)CTXSCOPE_TASKS) &&
+	       proc_create_seq_data("processes", mode, dir,
+				    &ctxscope_table_seq_ops,
+				    (void *)CTXSCOPE_PROCS) &&
+	       proc_create_seq_data("cgroups", mode, dir,
+				    &ctxscope_table_seq_ops,
+				    (void *)CTXSCOPE_CGROUPS);
+}

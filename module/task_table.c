@@ -27,7 +27,7 @@ struct ctxscope_tables ctxscope_tables;
  * Serialises insert, remove and reset. Taken with interrupts off: rows are
  * removed from RCU callbacks (softirq), which must not interrupt a holder.
  */
-static DEFINE_RAW_SPINLOCK(ctxscope_table_lock);
+DEFINE_RAW_SPINLOCK(ctxscope_table_lock);
 
 /* Protected by ctxscope_table_lock. */
 static u32 ctxscope_free_task;		/* free list through ->next */
@@ -94,7 +94,8 @@ size_t ctxscope_tables_bytes(void)
 		return 0;
 	return 2 * (sizeof(u32) << t->hash_bits) +
 	       t->capacity * (sizeof(*t->tasks) + sizeof(*t->procs)) +
-	       2 * BITS_TO_LONGS(t->capacity) * sizeof(long);
+	       2 * BITS_TO_LONGS(t->capacity) * sizeof(long) +
+	       ctxscope_cgroups_bytes() + ctxscope_exit_log_bytes();
 }
 
 u32 ctxscope_tasks_tracked(void)
@@ -162,10 +163,70 @@ void ctxscope_task_snapshot(const struct ctxscope_task *row,
 		count[i] = READ_ONCE(row->count[i]);
 }
 
-/* Process sums are only read inside the process row's seqcount. */
-bool ctxscope_proc_counts_current(const struct ctxscope_process *proc)
+void ctxscope_sums_add_task(struct ctxscope_sums *sums,
+			    const struct ctxscope_task *row)
 {
-	return READ_ONCE(proc->epoch) == READ_ONCE(ctxscope_tables.epoch);
+	u64 count[CTXSCOPE_NR_TASK_COUNTERS];
+	int i;
+
+	ctxscope_task_snapshot(row, count);
+	for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
+		sums->count[i] += count[i];
+	sums->kstack_max = max(sums->kstack_max, READ_ONCE(row->kstack_max));
+	sums->ustack_max = max(sums->ustack_max, READ_ONCE(row->ustack_max));
+}
+
+/* Adds more to sums: the counters only if counts, the maxima always. */
+void ctxscope_sums_add(struct ctxscope_sums *sums,
+		       const struct ctxscope_sums *more, bool counts)
+{
+	int i;
+
+	if (counts)
+		for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
+			sums->count[i] += READ_ONCE(more->count[i]);
+	sums->kstack_max = max(sums->kstack_max, READ_ONCE(more->kstack_max));
+	sums->ustack_max = max(sums->ustack_max, READ_ONCE(more->ustack_max));
+}
+
+/*
+ * Folds what a finished task or process left (src) into its owner's sums
+ * (dst), zeroing dst's counters first if a reset happened since they were
+ * last folded into. The stack maxima survive resets. Table lock held.
+ */
+void ctxscope_sums_fold(struct ctxscope_sums *dst, u32 *dst_epoch,
+			const struct ctxscope_sums *src, bool src_current)
+{
+	u32 epoch = ctxscope_tables.epoch;
+
+	if (*dst_epoch != epoch) {
+		memset(dst->count, 0, sizeof(dst->count));
+		*dst_epoch = epoch;
+	}
+	ctxscope_sums_add(dst, src, src_current);
+}
+
+/*
+ * What a process did: its exited threads plus its live ones, read
+ * consistently against threads exiting meanwhile (its seqcount). RCU read
+ * lock held.
+ */
+void ctxscope_proc_sum(const struct ctxscope_process *proc,
+		       struct ctxscope_sums *sums, u32 *threads)
+{
+	const struct ctxscope_task *row;
+	unsigned int seq;
+
+	do {
+		seq = read_seqcount_begin(&proc->seq);
+		memset(sums, 0, sizeof(*sums));
+		*threads = READ_ONCE(proc->threads);
+		ctxscope_sums_add(sums, &proc->exited,
+				  READ_ONCE(proc->epoch) ==
+				  READ_ONCE(ctxscope_tables.epoch));
+		list_for_each_entry_rcu(row, &proc->tasks, siblings)
+			ctxscope_sums_add_task(sums, row);
+	} while (read_seqcount_retry(&proc->seq, seq));
 }
 
 static u32 ctxscope_proc_bucket(const struct signal_struct *sig)
@@ -191,7 +252,7 @@ ctxscope_proc_lookup(const struct signal_struct *sig, u32 *idp)
 }
 
 /* The process row of p, created if needed. Table lock held. */
-static u32 ctxscope_proc_get(struct task_struct *p)
+static u32 ctxscope_proc_get(struct task_struct *p, pid_t ppid)
 {
 	const struct signal_struct *sig = p->signal;
 	struct ctxscope_process *proc;
@@ -207,13 +268,17 @@ static u32 ctxscope_proc_get(struct task_struct *p)
 	ctxscope_free_proc = proc->next;
 
 	proc->threads = 0;
+	proc->threads_exited = 0;
 	INIT_LIST_HEAD(&proc->tasks);
-	memset(proc->exited, 0, sizeof(proc->exited));
+	memset(&proc->exited, 0, sizeof(proc->exited));
 	proc->epoch = ctxscope_tables.epoch;
-	proc->exited_kstack_max = 0;
-	proc->exited_ustack_max = 0;
 	proc->tgid = p->tgid;
+	proc->ppid = ppid;
+	proc->vm_stack_kb = 0;
 	strscpy_pad(proc->comm, p->group_leader->comm, sizeof(proc->comm));
+	proc->cgroup = 0;
+	proc->cg = CTXSCOPE_NO_ROW;
+	ctxscope_proc_set_cgroup(proc, ctxscope_task_cgroup(p));
 	WRITE_ONCE(proc->key, sig);
 	head = &ctxscope_tables.proc_hash[ctxscope_proc_bucket(sig)];
 	proc->next = *head;
@@ -228,8 +293,8 @@ static u32 ctxscope_proc_get(struct task_struct *p)
  * Adds a row for p unless it has one. Table lock held. ustack_lo/hi are
  * the bounds of p's user stack mapping, or 0 if unknown.
  */
-static void ctxscope_task_insert_locked(struct task_struct *p, u32 last_cpu,
-					unsigned long ustack_lo,
+static void ctxscope_task_insert_locked(struct task_struct *p, pid_t ppid,
+					u32 last_cpu, unsigned long ustack_lo,
 					unsigned long ustack_hi)
 {
 	struct ctxscope_tables *t = &ctxscope_tables;
@@ -239,7 +304,7 @@ static void ctxscope_task_insert_locked(struct task_struct *p, u32 last_cpu,
 	if (ctxscope_task_lookup(p))
 		return;
 	id = ctxscope_free_task;
-	proc_id = id != CTXSCOPE_NO_ROW ? ctxscope_proc_get(p) :
+	proc_id = id != CTXSCOPE_NO_ROW ? ctxscope_proc_get(p, ppid) :
 					  CTXSCOPE_NO_ROW;
 	if (proc_id == CTXSCOPE_NO_ROW) {
 		ctxscope_dropped++;
@@ -274,14 +339,14 @@ static void ctxscope_task_insert_locked(struct task_struct *p, u32 last_cpu,
 	ctxscope_nr_tasks++;
 }
 
-static void ctxscope_task_insert(struct task_struct *p, u32 last_cpu,
-				 unsigned long ustack_lo,
+static void ctxscope_task_insert(struct task_struct *p, pid_t ppid,
+				 u32 last_cpu, unsigned long ustack_lo,
 				 unsigned long ustack_hi)
 {
 	unsigned long flags;
 
 	raw_spin_lock_irqsave(&ctxscope_table_lock, flags);
-	ctxscope_task_insert_locked(p, last_cpu, ustack_lo, ustack_hi);
+	ctxscope_task_insert_locked(p, ppid, last_cpu, ustack_lo, ustack_hi);
 	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
 }
 
@@ -335,9 +400,13 @@ static void ctxscope_chain_unlink(u32 *head, u32 id, u32 *(*link_of)(u32))
 	WRITE_ONCE(*link, *link_of(id));
 }
 
+/* The process's last thread is gone: log it, leave its cgroup, free. */
 static void ctxscope_proc_remove_locked(u32 id)
 {
 	struct ctxscope_process *proc = ctxscope_proc_row(id);
+
+	ctxscope_exit_log_add(proc);
+	ctxscope_proc_leave_cgroup(proc);
 
 	ctxscope_chain_unlink(&ctxscope_tables.proc_hash[ctxscope_proc_bucket(proc->key)],
 			      id, ctxscope_proc_link);
@@ -351,23 +420,18 @@ static void ctxscope_proc_remove_locked(u32 id)
 static void ctxscope_proc_fold(struct ctxscope_process *proc,
 			       struct ctxscope_task *row)
 {
-	u32 epoch = ctxscope_tables.epoch;
-	int i;
+	struct ctxscope_sums left = {
+		.kstack_max = READ_ONCE(row->kstack_max),
+		.ustack_max = READ_ONCE(row->ustack_max),
+	};
 
+	memcpy(left.count, row->count, sizeof(left.count));
 	write_seqcount_begin(&proc->seq);
-	if (proc->epoch != epoch) {
-		memset(proc->exited, 0, sizeof(proc->exited));
-		proc->epoch = epoch;
-	}
-	if (row->epoch == epoch)
-		for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
-			proc->exited[i] += row->count[i];
-	proc->exited_kstack_max = max(proc->exited_kstack_max,
-				      READ_ONCE(row->kstack_max));
-	proc->exited_ustack_max = max(proc->exited_ustack_max,
-				      READ_ONCE(row->ustack_max));
+	ctxscope_sums_fold(&proc->exited, &proc->epoch, &left,
+			   row->epoch == ctxscope_tables.epoch);
 	list_del_rcu(&row->siblings);
 	proc->threads--;
+	proc->threads_exited++;
 	write_seqcount_end(&proc->seq);
 }
 
@@ -414,7 +478,8 @@ void ctxscope_tables_populate(void)
 		return;
 	rcu_read_lock();
 	for_each_process_thread(g, p)
-		ctxscope_task_insert(p, task_cpu(p), 0, 0);
+		ctxscope_task_insert(p, rcu_dereference(p->real_parent)->tgid,
+				     task_cpu(p), 0, 0);
 	rcu_read_unlock();
 }
 
@@ -433,6 +498,7 @@ void ctxscope_tables_reset(void)
 	raw_spin_lock_irqsave(&ctxscope_table_lock, flags);
 	WRITE_ONCE(ctxscope_tables.epoch, ctxscope_tables.epoch + 1);
 	WRITE_ONCE(ctxscope_dropped, 0);
+	ctxscope_cgroups_reset();
 	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
 }
 
@@ -463,15 +529,17 @@ void ctxscope_probe_process_fork(void *data, struct task_struct *parent,
 		ctxscope_ustack_bounds_trylock(child->mm,
 					       ctxscope_user_sp(child),
 					       &lo, &hi);
-	ctxscope_task_insert(child, CTXSCOPE_NO_CPU, lo, hi);
+	/* current forked child: for a new process, current is its parent. */
+	ctxscope_task_insert(child, current->tgid, CTXSCOPE_NO_CPU, lo, hi);
 }
 
 /* Runs in p (current) after the new program is in place. */
 void ctxscope_probe_process_exec(void *data, struct task_struct *p,
 				 pid_t old_pid, struct linux_binprm *bprm)
 {
+	unsigned long lo = 0, hi = 0, flags;
 	struct ctxscope_task *row;
-	unsigned long lo = 0, hi = 0;
+	u64 cgroup = ctxscope_task_cgroup(p);
 
 	row = ctxscope_task_lookup(p);
 	if (!row)
@@ -481,6 +549,10 @@ void ctxscope_probe_process_exec(void *data, struct task_struct *p,
 	strscpy_pad(row->comm, p->comm, sizeof(row->comm));
 	strscpy_pad(ctxscope_proc_row(row->proc)->comm, p->comm,
 		    sizeof(row->comm));
+	/* It may have moved itself to another cgroup before exec. */
+	raw_spin_lock_irqsave(&ctxscope_table_lock, flags);
+	ctxscope_proc_set_cgroup(ctxscope_proc_row(row->proc), cgroup);
+	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
 	/* A new address space: forget the old stack mapping. */
 	WRITE_ONCE(row->ustack_hi, 0);
 	WRITE_ONCE(row->ustack_pending, ULONG_MAX);

@@ -70,25 +70,47 @@ struct ctxscope_task {
 	struct rcu_head rcu;
 };
 
+/* Counters and stack maxima of tasks that are gone, kept by their owner. */
+struct ctxscope_sums {
+	u64 count[CTXSCOPE_NR_TASK_COUNTERS];
+	u32 kstack_max;
+	u32 ustack_max;
+};
+
 struct ctxscope_process {
 	const struct signal_struct *key; /* NULL when free; never printed */
 	u32 next;
 	u32 threads;			/* live task rows */
-	u32 epoch;			/* reset generation of exited[] */
-	seqcount_t seq;			/* exited[] vs. the thread list */
+	u32 threads_exited;		/* task rows folded into exited */
+	u32 epoch;			/* reset generation of exited.count */
+	seqcount_t seq;			/* exited vs. the thread list */
 	struct list_head tasks;		/* rows of its live threads */
-	/* Counters of threads already gone, and their stack maxima. */
-	u64 exited[CTXSCOPE_NR_TASK_COUNTERS];
-	u32 exited_kstack_max;
-	u32 exited_ustack_max;
+	struct ctxscope_sums exited;	/* of its threads already gone */
+	u64 cgroup;			/* cgroup v2 id */
+	u32 cg;				/* its cgroup row, or NO_ROW */
+	struct list_head cg_siblings;	/* processes of the same cgroup */
 	pid_t tgid;
+	pid_t ppid;			/* tgid of the process that forked it */
 	u32 vm_stack_kb;		/* VmStk, refreshed by readers */
 	char comm[TASK_COMM_LEN];
 	struct rcu_head rcu;
 };
 
+struct ctxscope_cgroup {
+	u64 key;			/* cgroup v2 id; 0 when free */
+	u32 next;
+	u32 processes;			/* live process rows */
+	u32 processes_exited;
+	u32 epoch;
+	bool removed;			/* rmdir seen: goes when empty */
+	seqcount_t seq;			/* exited vs. the process list */
+	struct list_head procs;
+	struct ctxscope_sums exited;	/* of its processes already gone */
+	struct rcu_head rcu;
+};
+
 struct ctxscope_tables {
-	u32 capacity;			/* rows of each table */
+	u32 capacity;			/* rows of the task and process tables */
 	u32 hash_bits;
 	u32 *task_hash;			/* bucket -> first row id */
 	u32 *proc_hash;
@@ -96,6 +118,11 @@ struct ctxscope_tables {
 	struct ctxscope_process *procs;
 	unsigned long *tasks_used;	/* bitmaps of the rows in use, */
 	unsigned long *procs_used;	/* so readers skip the free ones */
+	u32 cg_capacity;		/* rows of the cgroup table */
+	u32 cg_hash_bits;
+	u32 *cg_hash;
+	struct ctxscope_cgroup *cgroups;
+	unsigned long *cgroups_used;
 	u32 epoch;			/* bumped by reset */
 };
 
@@ -109,6 +136,11 @@ static inline struct ctxscope_task *ctxscope_task_row(u32 id)
 static inline struct ctxscope_process *ctxscope_proc_row(u32 id)
 {
 	return &ctxscope_tables.procs[id - 1];
+}
+
+static inline struct ctxscope_cgroup *ctxscope_cg_row(u32 id)
+{
+	return &ctxscope_tables.cgroups[id - 1];
 }
 
 /*
@@ -134,6 +166,7 @@ ctxscope_task_lookup(const struct task_struct *p)
 struct linux_binprm;
 
 /* task_table.c */
+extern raw_spinlock_t ctxscope_table_lock;
 int ctxscope_tables_init(unsigned int capacity);
 void ctxscope_tables_free(void);
 void ctxscope_tables_populate(void);
@@ -145,8 +178,15 @@ size_t ctxscope_tables_bytes(void);
 bool ctxscope_task_counts_current(const struct ctxscope_task *row);
 void ctxscope_task_snapshot(const struct ctxscope_task *row,
 			    u64 count[CTXSCOPE_NR_TASK_COUNTERS]);
-bool ctxscope_proc_counts_current(const struct ctxscope_process *proc);
 void ctxscope_store_max(u32 *max, unsigned long value);
+void ctxscope_sums_add_task(struct ctxscope_sums *sums,
+			    const struct ctxscope_task *row);
+void ctxscope_sums_add(struct ctxscope_sums *sums,
+		       const struct ctxscope_sums *more, bool counts);
+void ctxscope_sums_fold(struct ctxscope_sums *dst, u32 *dst_epoch,
+			const struct ctxscope_sums *src, bool src_current);
+void ctxscope_proc_sum(const struct ctxscope_process *proc,
+		       struct ctxscope_sums *sums, u32 *threads);
 void ctxscope_probe_process_fork(void *data, struct task_struct *parent,
 				 struct task_struct *child);
 void ctxscope_probe_process_exec(void *data, struct task_struct *p,
@@ -154,6 +194,32 @@ void ctxscope_probe_process_exec(void *data, struct task_struct *p,
 void ctxscope_probe_process_free(void *data, struct task_struct *p);
 void ctxscope_probe_task_rename(void *data, struct task_struct *task,
 				const char *comm);
+
+/* cgroup_table.c */
+struct cgroup;
+int ctxscope_cgroups_init(unsigned int capacity);
+void ctxscope_cgroups_free(void);
+size_t ctxscope_cgroups_bytes(void);
+u32 ctxscope_cgroups_tracked(void);
+u64 ctxscope_cgroups_dropped(void);
+void ctxscope_cgroups_reset(void);
+void ctxscope_proc_set_cgroup(struct ctxscope_process *proc, u64 id);
+void ctxscope_proc_leave_cgroup(struct ctxscope_process *proc);
+void ctxscope_cgroup_sum(const struct ctxscope_cgroup *cg,
+			 struct ctxscope_sums *sums, u32 *processes);
+void ctxscope_probe_cgroup_attach(void *data, struct cgroup *dst,
+				  const char *path, struct task_struct *task,
+				  bool threadgroup);
+void ctxscope_probe_cgroup_rmdir(void *data, struct cgroup *cgrp,
+				 const char *path);
+
+/* exit_log.c */
+int ctxscope_exit_log_init(unsigned int capacity);
+void ctxscope_exit_log_free(void);
+size_t ctxscope_exit_log_bytes(void);
+u64 ctxscope_exit_log_written(void);
+void ctxscope_exit_log_add(const struct ctxscope_process *proc);
+extern const struct seq_operations ctxscope_exited_seq_ops;
 
 /* Index of the first row in use at or after from, or capacity. */
 static inline u32 ctxscope_next_task(u32 from)
@@ -166,6 +232,12 @@ static inline u32 ctxscope_next_proc(u32 from)
 {
 	return find_next_bit(ctxscope_tables.procs_used,
 			     ctxscope_tables.capacity, from);
+}
+
+static inline u32 ctxscope_next_cgroup(u32 from)
+{
+	return find_next_bit(ctxscope_tables.cgroups_used,
+			     ctxscope_tables.cg_capacity, from);
 }
 
 /* The live task of a row, with a reference, or NULL (process context). */

@@ -34,6 +34,10 @@ static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
 		"sched_process_free", ctxscope_probe_process_free },
 	[CTXSCOPE_TP_TASK_RENAME] = {
 		"task_rename", ctxscope_probe_task_rename },
+	[CTXSCOPE_TP_CGROUP_ATTACH] = {
+		"cgroup_attach_task", ctxscope_probe_cgroup_attach },
+	[CTXSCOPE_TP_CGROUP_RMDIR] = {
+		"cgroup_rmdir", ctxscope_probe_cgroup_rmdir },
 	[CTXSCOPE_TP_TLB_FLUSH] = {
 		"tlb_flush", ctxscope_probe_tlb_flush },
 };
