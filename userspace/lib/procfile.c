@@ -32,6 +32,13 @@ static void set_detail(char *detail, const char *fmt, ...)
 /* Records the detail and evaluates to the status. */
 #define fail(detail, st, ...) (set_detail((detail), __VA_ARGS__), (st))
 
+const char *cs_proc_dir(void)
+{
+	const char *dir = getenv("CTXSCOPE_PROC");
+
+	return dir && *dir ? dir : CS_PROC_DIR;
+}
+
 const char *cs_status_str(enum cs_status st)
 {
 	switch (st) {

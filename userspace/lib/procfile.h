@@ -23,6 +23,12 @@
 
 #define CS_PROC_DIR "/proc/ctxscope"
 
+/*
+ * The directory the ctxscope command reads: CS_PROC_DIR, or the value of
+ * the environment variable CTXSCOPE_PROC (for tests on captured files).
+ */
+const char *cs_proc_dir(void);
+
 enum cs_status {
 	CS_OK = 0,
 	CS_ERR_NOMODULE,	/* the file does not exist: module not loaded */

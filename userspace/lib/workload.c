@@ -49,6 +49,7 @@ struct cs_shared {
 	uint64_t nvcsw, nivcsw;
 	int processes;		/* counts come from wait4(), not the tasks */
 	int error;
+	_Atomic unsigned int ring_next;	/* hands out ring positions */
 };
 
 static void add_rusage(struct cs_shared *sh, const struct rusage *ru)
@@ -330,6 +331,110 @@ int cs_spin(enum cs_mode mode, unsigned int n, int cpu, unsigned int ms,
 	sh->ms = ms;
 	ret = run_same(mode, n, spin, sh);
 	return shared_done(mode, sh, ret, run, 0, start);
+}
+
+int cs_pipe_baseline(uint64_t rounds, int cpu, size_t touch_bytes,
+		     struct cs_run *run)
+{
+	unsigned char *buf = alloc_touch(touch_bytes);
+	int p[2], err = 0;
+	double start;
+	uint64_t i;
+
+	if ((touch_bytes && !buf) || pipe2(p, O_CLOEXEC)) {
+		free(buf);
+		return -1;
+	}
+	if (cs_pin_self(cpu))
+		err = errno;
+	start = cs_now();
+	for (i = 0; i < rounds && !err; i++) {
+		int k;
+
+		for (k = 0; k < 2 && !err; k++) {
+			if (buf)
+				touch(buf, touch_bytes);
+			if (xfer(p[0], p[1], &err))
+				break;
+		}
+	}
+	if (run) {
+		run->rounds = i;
+		run->seconds = cs_now() - start;
+		run->nvcsw = run->nivcsw = 0;
+	}
+	close(p[0]);
+	close(p[1]);
+	free(buf);
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* The ring: task i reads pipe i and writes pipe i + 1. */
+struct cs_ring {
+	int (*pipes)[2];
+	unsigned int n;
+};
+
+static struct cs_ring cs_ring_state;
+
+static void *ring_member(void *arg)
+{
+	struct cs_shared *sh = arg;
+	struct cs_ring *r = &cs_ring_state;
+	/* sh is shared between processes too: positions are unique. */
+	unsigned int me = sh->ring_next++;
+	int in = r->pipes[me][0], out = r->pipes[(me + 1) % r->n][1];
+	uint64_t i;
+	int err = 0;
+
+	/* Member 0 injects the token, and takes it out after the last round. */
+	if (me == 0 && xfer(-1, out, &err))
+		return NULL;
+	for (i = 0; i < sh->rounds && !err; i++) {
+		if (xfer(in, -1, &err))
+			break;
+		if (!(me == 0 && i + 1 == sh->rounds) && xfer(-1, out, &err))
+			break;
+	}
+	if (err && !sh->error)
+		sh->error = err;
+	thread_rusage(sh);
+	return NULL;
+}
+
+int cs_ring(enum cs_mode mode, unsigned int n, uint64_t rounds,
+	    struct cs_run *run)
+{
+	struct cs_shared *sh = shared_new(mode);
+	double start = cs_now();
+	unsigned int i;
+	int ret = -1;
+
+	if (!sh)
+		return -1;
+	cs_ring_state.n = n;
+	cs_ring_state.pipes = malloc(n * sizeof(*cs_ring_state.pipes));
+	sh->rounds = rounds;
+	for (i = 0; cs_ring_state.pipes && i < n; i++)
+		cs_ring_state.pipes[i][0] = cs_ring_state.pipes[i][1] = -1;
+	for (i = 0; cs_ring_state.pipes && i < n; i++)
+		if (pipe2(cs_ring_state.pipes[i], O_CLOEXEC))
+			break;
+	if (cs_ring_state.pipes && i == n)
+		ret = run_same(mode, n, ring_member, sh);
+	for (i = 0; cs_ring_state.pipes && i < n; i++) {
+		if (cs_ring_state.pipes[i][0] >= 0)
+			close(cs_ring_state.pipes[i][0]);
+		if (cs_ring_state.pipes[i][1] >= 0)
+			close(cs_ring_state.pipes[i][1]);
+	}
+	free(cs_ring_state.pipes);
+	cs_ring_state.pipes = NULL;
+	return shared_done(mode, sh, ret, run, rounds, start);
 }
 
 int cs_churn(enum cs_mode mode, unsigned int n, struct cs_run *run)

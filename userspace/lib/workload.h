@@ -43,6 +43,21 @@ int cs_pingpong(enum cs_mode mode, uint64_t rounds, int cpu,
 int cs_spin(enum cs_mode mode, unsigned int n, int cpu, unsigned int ms,
 	    struct cs_run *run);
 
+/*
+ * The ping-pong's work without its switches: one task writes to and reads
+ * from its own pipe twice per round, touching touch_bytes each time.
+ * The difference to cs_pingpong() is the cost of the switches.
+ */
+int cs_pipe_baseline(uint64_t rounds, int cpu, size_t touch_bytes,
+		     struct cs_run *run);
+
+/*
+ * n tasks of the given mode in a ring of pipes pass a token around
+ * `rounds` times: each blocks waiting for it, as I/O-bound tasks do.
+ */
+int cs_ring(enum cs_mode mode, unsigned int n, uint64_t rounds,
+	    struct cs_run *run);
+
 /* Creates and reaps n short-lived tasks of the given mode. */
 int cs_churn(enum cs_mode mode, unsigned int n, struct cs_run *run);
 
