@@ -171,7 +171,13 @@ static void ctxscope_cg_put(u32 row)
 	call_rcu(&cg->rcu, ctxscope_cg_row_free_rcu);
 }
 
-/* Moves a live process, with its history, to cgroup id. Table lock held. */
+/*
+ * Moves a live process, with its history, to cgroup id. Table lock held.
+ * The row goes onto the new list without waiting for a grace period: a
+ * reader of the old list standing on it follows it into the new one, and
+ * only the old cgroup's seqcount, bumped before the relink, tells it so
+ * (ctxscope_cgroup_sum()).
+ */
 void ctxscope_proc_set_cgroup(struct ctxscope_process *proc, u64 id)
 {
 	struct ctxscope_cgroup *cg;
@@ -237,6 +243,15 @@ void ctxscope_cgroup_sum(const struct ctxscope_cgroup *cg,
 				  READ_ONCE(cg->epoch) ==
 				  READ_ONCE(ctxscope_tables.epoch));
 		list_for_each_entry_rcu(proc, &cg->procs, cg_siblings) {
+			/*
+			 * A process that moved meanwhile is on its new
+			 * cgroup's list at once (no grace period), so proc
+			 * may be that list's head, not a process. The move
+			 * bumped our seqcount before relinking it
+			 * (ctxscope_proc_set_cgroup()): start again.
+			 */
+			if (read_seqcount_retry(&cg->seq, seq))
+				break;
 			ctxscope_proc_sum(proc, &one, &threads);
 			ctxscope_sums_add(sums, &one, true);
 		}

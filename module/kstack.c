@@ -12,6 +12,17 @@
 /* Words copied at a time from another task's stack. */
 #define CTXSCOPE_KSTACK_CHUNK	64
 
+/*
+ * A word of a live kernel stack, read without KASAN's check, as the
+ * kernel's own unwinders read stacks: a scan from the current frame down
+ * crosses this frame's redzones (and any poison a frame below left), which
+ * KASAN rightly reports for ordinary loads.
+ */
+static __always_inline unsigned long ctxscope_stack_word(const unsigned long *w)
+{
+	return READ_ONCE_NOCHECK(*w);
+}
+
 /* Bytes in use when the deepest non-zero word has index i. */
 static u32 ctxscope_kstack_used(unsigned long i)
 {
@@ -29,7 +40,7 @@ unsigned long ctxscope_kstack_exact(const unsigned long *base)
 {
 	unsigned long i = 1;
 
-	while (i < CTXSCOPE_KSTACK_WORDS && !base[i])
+	while (i < CTXSCOPE_KSTACK_WORDS && !ctxscope_stack_word(&base[i]))
 		i++;
 	return i;
 }
@@ -47,7 +58,7 @@ unsigned long ctxscope_kstack_extend(const unsigned long *base,
 	unsigned long i = h, zeros = 0;
 
 	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {
-		if (base[--i]) {
+		if (ctxscope_stack_word(&base[--i])) {
 			h = i;
 			zeros = 0;
 		} else {

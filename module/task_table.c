@@ -476,10 +476,17 @@ void ctxscope_tables_populate(void)
 
 	if (!ctxscope_tables.capacity)
 		return;
+	/*
+	 * for_each_process_thread() without its lockdep condition, which
+	 * names tasklist_lock: not exported, so with PROVE_RCU_LIST the
+	 * module would not link. The RCU read lock is what protects the walk.
+	 */
 	rcu_read_lock();
-	for_each_process_thread(g, p)
-		ctxscope_task_insert(p, rcu_dereference(p->real_parent)->tgid,
-				     task_cpu(p), 0, 0);
+	for_each_process(g)
+		list_for_each_entry_rcu(p, &g->signal->thread_head, thread_node)
+			ctxscope_task_insert(p,
+					     rcu_dereference(p->real_parent)->tgid,
+					     task_cpu(p), 0, 0);
 	rcu_read_unlock();
 }
 
