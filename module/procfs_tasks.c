@@ -173,21 +173,28 @@ static void ctxscope_rows_stop(struct seq_file *m, void *v)
 	rcu_read_unlock();
 }
 
-/* switches ... tlb_ipi_sent, as in the header, from a counter snapshot. */
+/*
+ * switches ... tlb_ipi_sent, as in the header, from a counter snapshot.
+ * Numbers go out with seq_put_decimal_*(), not seq_printf(): vsnprintf()
+ * was 80% of the instructions of a read of tasks (docs/benchmarks.md).
+ */
 void ctxscope_show_counts(struct seq_file *m, const u64 *count)
 {
 	u64 switches = count[CTXSCOPE_TO_PROCESS] + count[CTXSCOPE_TO_THREAD] +
 		       count[CTXSCOPE_TO_KERNEL] + count[CTXSCOPE_TO_IDLE];
 
-	seq_printf(m, " %llu %llu %llu %llu %llu %llu %llu %llu", switches,
-		   count[CTXSCOPE_TASK_VOLUNTARY],
-		   switches - count[CTXSCOPE_TASK_VOLUNTARY],
-		   count[CTXSCOPE_TO_PROCESS], count[CTXSCOPE_TO_THREAD],
-		   count[CTXSCOPE_TO_KERNEL], count[CTXSCOPE_TO_IDLE],
-		   count[CTXSCOPE_TASK_MIGRATIONS]);
-	if (ctxscope_tlb_available())
-		seq_printf(m, " %llu %llu", count[CTXSCOPE_TASK_TLB_FLUSH_IN],
-			   count[CTXSCOPE_TASK_TLB_IPI_SENT]);
+	seq_put_decimal_ull(m, " ", switches);
+	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_VOLUNTARY]);
+	seq_put_decimal_ull(m, " ", switches - count[CTXSCOPE_TASK_VOLUNTARY]);
+	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_PROCESS]);
+	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_THREAD]);
+	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_KERNEL]);
+	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_IDLE]);
+	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_MIGRATIONS]);
+	if (ctxscope_tlb_available()) {
+		seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_TLB_FLUSH_IN]);
+		seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_TLB_IPI_SENT]);
+	}
 }
 
 void ctxscope_show_count_header(struct seq_file *m)
@@ -197,6 +204,9 @@ void ctxscope_show_count_header(struct seq_file *m)
 		seq_puts(m, " tlb_switch_flush tlb_ipi_sent");
 }
 
+/* The characters of a name that would break a row, printed as \ooo. */
+#define CTXSCOPE_COMM_ESCAPED " \t\n\\"
+
 /* The last column, escaped so that no name can break a row; ends it. */
 void ctxscope_show_comm(struct seq_file *m, const char *comm)
 {
@@ -205,7 +215,11 @@ void ctxscope_show_comm(struct seq_file *m, const char *comm)
 	/* The row may be renamed meanwhile: print a terminated copy. */
 	strscpy(name, comm, sizeof(name));
 	seq_putc(m, ' ');
-	seq_escape(m, name, " \t\n\\");
+	/* Escaping goes a character at a time: only names that need it. */
+	if (strpbrk(name, CTXSCOPE_COMM_ESCAPED))
+		seq_escape(m, name, CTXSCOPE_COMM_ESCAPED);
+	else
+		seq_puts(m, name);
 	seq_putc(m, '\n');
 }
 
@@ -221,10 +235,11 @@ static int ctxscope_tasks_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	ctxscope_task_snapshot(row, count);
-	seq_printf(m, "%d %d", READ_ONCE(row->pid), READ_ONCE(row->tgid));
+	seq_put_decimal_ll(m, "", READ_ONCE(row->pid));
+	seq_put_decimal_ll(m, " ", READ_ONCE(row->tgid));
 	ctxscope_show_counts(m, count);
-	seq_printf(m, " %u %u", READ_ONCE(row->kstack_max),
-		   READ_ONCE(row->ustack_max));
+	seq_put_decimal_ull(m, " ", READ_ONCE(row->kstack_max));
+	seq_put_decimal_ull(m, " ", READ_ONCE(row->ustack_max));
 	ctxscope_show_comm(m, row->comm);
 	return 0;
 }
@@ -242,12 +257,15 @@ static int ctxscope_processes_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	ctxscope_proc_sum(proc, &sums, &threads);
-	seq_printf(m, "%d %d %llu %u %u", READ_ONCE(proc->tgid),
-		   READ_ONCE(proc->ppid), READ_ONCE(proc->cgroup), threads,
-		   READ_ONCE(proc->threads_exited));
+	seq_put_decimal_ll(m, "", READ_ONCE(proc->tgid));
+	seq_put_decimal_ll(m, " ", READ_ONCE(proc->ppid));
+	seq_put_decimal_ull(m, " ", READ_ONCE(proc->cgroup));
+	seq_put_decimal_ull(m, " ", threads);
+	seq_put_decimal_ull(m, " ", READ_ONCE(proc->threads_exited));
 	ctxscope_show_counts(m, sums.count);
-	seq_printf(m, " %u %u %u", sums.kstack_max, sums.ustack_max,
-		   READ_ONCE(proc->vm_stack_kb));
+	seq_put_decimal_ull(m, " ", sums.kstack_max);
+	seq_put_decimal_ull(m, " ", sums.ustack_max);
+	seq_put_decimal_ull(m, " ", READ_ONCE(proc->vm_stack_kb));
 	ctxscope_show_comm(m, proc->comm);
 	return 0;
 }
@@ -265,10 +283,13 @@ static int ctxscope_cgroups_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	ctxscope_cgroup_sum(cg, &sums, &processes);
-	seq_printf(m, "%llu %u %u", READ_ONCE(cg->key), processes,
-		   READ_ONCE(cg->processes_exited));
+	seq_put_decimal_ull(m, "", READ_ONCE(cg->key));
+	seq_put_decimal_ull(m, " ", processes);
+	seq_put_decimal_ull(m, " ", READ_ONCE(cg->processes_exited));
 	ctxscope_show_counts(m, sums.count);
-	seq_printf(m, " %u %u\n", sums.kstack_max, sums.ustack_max);
+	seq_put_decimal_ull(m, " ", sums.kstack_max);
+	seq_put_decimal_ull(m, " ", sums.ustack_max);
+	seq_putc(m, '\n');
 	return 0;
 }
 
