@@ -28,9 +28,14 @@ help:
 	@echo '                    userspace programs into PREFIX (default /usr/local); DESTDIR is honoured'
 	@echo '  make dkms-install copy the module sources to $(DKMS_SRC), then dkms add, build and install for KVER'
 	@echo '  make dkms-remove  remove ctxscope from DKMS and $(DKMS_SRC)'
+	@echo '  make sign KEY=key.priv CERT=cert.der   sign ctxscope.ko for Secure Boot (docs/install.md)'
 	@echo '  make check        lint, host unit tests, then the VM suite on Debian 6.1 and 6.12 (QEMU)'
 	@echo '  make check-all    the same on 6.1, 6.12, 6.1-rt and 6.12-rt'
+	@echo '  make check-debug  the VM suite on a 6.12 built with lockdep, KASAN, kmemleak, UBSAN, RCU and'
+	@echo '                    list debugging (built once from linux-source-6.12, cached in build/debug-kernel)'
 	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
+	@echo '  make bench        overhead against bpftrace, perf, ftrace and LTTng in QEMU; writes docs/benchmarks.md'
+	@echo '                    (BENCH_KERNEL=6.1 or 6.12, default 6.1; about 35 minutes on 2 cores)'
 	@echo '  make lint         checkpatch --strict and sparse on module/, -Werror, cppcheck and clang-tidy on userspace'
 	@echo '  make clean        remove every build product'
 	@echo 'Variables: KVER=$(KVER) KDIR=$(KDIR) PREFIX=$(PREFIX) CHECK_KERNELS="$(CHECK_KERNELS)"'
@@ -51,6 +56,15 @@ install: module userspace
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
 	else depmod -a -b $(DESTDIR) $(KVER) 2>/dev/null || true; fi
 	$(MAKE) -C userspace O=$(BUILD)/userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# Secure Boot: sign with a machine owner key (docs/install.md).
+sign: module
+	@if [ -z "$(KEY)" ] || [ -z "$(CERT)" ]; then \
+		echo "ctxscope: usage: make sign KEY=signing_key.priv CERT=signing_key.der [KVER=...]" >&2; \
+		exit 2; \
+	fi
+	$(KDIR)/scripts/sign-file sha256 $(KEY) $(CERT) ctxscope.ko
+	@modinfo -F signer ctxscope.ko | sed 's/^/ctxscope.ko signed by: /'
 
 # DKMS gets only what builds the module, not the whole checkout.
 dkms-install:
@@ -79,8 +93,14 @@ check:
 check-all:
 	@tests/check --kernels "$(ALL_KERNELS)"
 
+check-debug:
+	@tests/check --kernels debug --vm-only
+
 demo:
 	@tests/demo-run
 
-.PHONY: all help module userspace install dkms-install dkms-remove clean lint \
-	check check-all demo
+bench:
+	@tests/bench/run
+
+.PHONY: all help module userspace install sign dkms-install dkms-remove clean lint \
+	check check-all check-debug demo bench

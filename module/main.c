@@ -102,7 +102,7 @@ static int __init ctxscope_attach(void)
 		 * attached is over after a grace period: what they did is
 		 * visible in the task list.
 		 */
-		synchronize_rcu();
+		synchronize_rcu_expedited();
 		ctxscope_tables_populate();
 	}
 	/* Optional: without it the TLB counters read as unavailable. */

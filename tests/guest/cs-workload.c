@@ -9,15 +9,22 @@
  *   cs-workload ring process|thread N ROUNDS  (N tasks pass a token)
  *   cs-workload tree           (a known tree of ping-pongs, see below)
  *   cs-workload asuser UID CMD [ARGS...]
+ *   cs-workload storm          (fork/exec/exit storm until SIGTERM)
+ *   cs-workload reader         (reads every /proc/ctxscope file, forever)
  *   cs-workload forever        (mixed load until killed)
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdatomic.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +40,8 @@ static int usage(void)
 		"       cs-workload ring process|thread N ROUNDS\n"
 		"       cs-workload tree\n"
 		"       cs-workload asuser UID CMD [ARGS...]\n"
+		"       cs-workload storm\n"
+		"       cs-workload reader\n"
 		"       cs-workload forever\n");
 	return 2;
 }
@@ -155,6 +164,121 @@ static int tree(void)
 	return 0;
 }
 
+/*
+ * storm: tasks created as fast as four workers can, until SIGTERM: one
+ * spawns children that exec (this program, "noop"), one forks children
+ * that exit at once, two create and join threads. On SIGTERM it prints
+ * on stderr how many tasks of each kind it made and how many per second.
+ */
+#define STORM_WORKERS 4
+static atomic_long *storm_tasks;	/* per kind: exec, exit, thread */
+static volatile sig_atomic_t storm_stop;
+
+static void storm_on_term(int sig)
+{
+	(void)sig;
+	storm_stop = 1;
+}
+
+static void *storm_nothing(void *arg)
+{
+	return arg;
+}
+
+static void storm_worker(int kind, const char *self)
+{
+	char *const noop_argv[] = { (char *)self, "noop", NULL };
+
+	while (!storm_stop) {
+		pthread_t th;
+		pid_t pid;
+
+		if (kind >= 2) {
+			if (pthread_create(&th, NULL, storm_nothing, NULL) == 0)
+				pthread_join(th, NULL);
+		} else if (kind == 0) {
+			/* vfork-style, as shells and posix_spawn() start programs */
+			if (posix_spawn(&pid, self, NULL, NULL, noop_argv, environ) == 0)
+				waitpid(pid, NULL, 0);
+		} else {
+			pid = fork();
+			if (pid == 0)
+				_exit(0);
+			if (pid > 0)
+				waitpid(pid, NULL, 0);
+		}
+		storm_tasks[kind < 2 ? kind : 2]++;
+	}
+	exit(0);
+}
+
+static int storm(const char *self)
+{
+	pid_t workers[STORM_WORKERS];
+	double start = cs_now(), secs;
+	long total;
+	int k;
+
+	storm_tasks = mmap(NULL, 3 * sizeof(*storm_tasks),
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+	if (storm_tasks == MAP_FAILED)
+		return 1;
+	signal(SIGTERM, storm_on_term);
+	for (k = 0; k < STORM_WORKERS; k++) {
+		workers[k] = fork();
+		if (workers[k] == 0)
+			storm_worker(k, self);
+	}
+	while (!storm_stop)
+		pause();
+	for (k = 0; k < STORM_WORKERS; k++) {
+		kill(workers[k], SIGTERM);
+		waitpid(workers[k], NULL, 0);
+	}
+	secs = cs_now() - start;
+	total = storm_tasks[0] + storm_tasks[1] + storm_tasks[2];
+	fprintf(stderr, "storm: %ld tasks (%ld fork+exec, %ld fork+exit, %ld threads) in %.1f s: %.0f tasks/s\n",
+		total, (long)storm_tasks[0], (long)storm_tasks[1],
+		(long)storm_tasks[2], secs, total / secs);
+	return 0;
+}
+
+/*
+ * reader: reads every readable /proc/ctxscope file again and again, also
+ * while the module comes and goes (the files vanish, reads fail with EIO),
+ * without forking, so that it reads as often as it can.
+ */
+static __attribute__((noreturn)) void reader(void)
+{
+	static const char *const files[] = { "summary", "cpus", "tasks",
+					     "processes", "cgroups", "exited" };
+	char buf[65536], path[64];
+	size_t i;
+
+	for (;;) {
+		for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "/proc/ctxscope/%s", files[i]);
+			fd = open(path, O_RDONLY);
+			if (fd < 0) {
+				usleep(1000);
+				continue;
+			}
+			while (read(fd, buf, sizeof(buf)) > 0)
+				;
+			close(fd);
+		}
+		/*
+		 * A breath between passes: four readers in a tight loop would
+		 * take the VM's CPUs from the storm they are meant to race
+		 * with (a read of tasks works for every task that ran).
+		 */
+		usleep(50000);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct cs_run run;
@@ -171,6 +295,12 @@ int main(int argc, char **argv)
 	}
 	if (argc == 2 && !strcmp(argv[1], "tree"))
 		return tree();
+	if (argc == 2 && !strcmp(argv[1], "noop"))
+		return 0;
+	if (argc == 2 && !strcmp(argv[1], "reader"))
+		reader();
+	if (argc == 2 && !strcmp(argv[1], "storm"))
+		return storm("/proc/self/exe");
 	if (argc >= 4 && !strcmp(argv[1], "asuser")) {
 		uid_t uid = (uid_t)atoi(argv[2]);
 

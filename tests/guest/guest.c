@@ -6,6 +6,7 @@
 
 #include "guest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -186,6 +187,43 @@ long long task_status(int pid, int tid, const char *name)
 	}
 	fclose(f);
 	return v;
+}
+
+void all_tasks_csw(uint64_t *nvcsw, uint64_t *nivcsw)
+{
+	struct dirent *p, *t;
+	DIR *procs, *tasks;
+	char path[64];
+
+	*nvcsw = *nivcsw = 0;
+	procs = opendir("/proc");
+	if (!procs)
+		return;
+	while ((p = readdir(procs))) {
+		int pid = atoi(p->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task", pid);
+		tasks = opendir(path);
+		if (!tasks)
+			continue;	/* exited meanwhile */
+		while ((t = readdir(tasks))) {
+			int tid = atoi(t->d_name);
+			long long v, i;
+
+			if (tid <= 0)
+				continue;
+			v = task_status(pid, tid, "voluntary_ctxt_switches");
+			i = task_status(pid, tid, "nonvoluntary_ctxt_switches");
+			if (v < 0 || i < 0)
+				continue;
+			*nvcsw += v;
+			*nivcsw += i;
+		}
+		closedir(tasks);
+	}
+	closedir(procs);
 }
 
 char task_state(int pid, int tid)

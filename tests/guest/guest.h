@@ -47,6 +47,13 @@ uint64_t table_get(const struct cs_table *t, long row, const char *col);
 long long task_status(int pid, int tid, const char *name);
 
 /* The state letter of /proc/PID/task/TID/stat, or 0. */
+/*
+ * The sums of voluntary_ctxt_switches and nonvoluntary_ctxt_switches over
+ * every live thread (/proc/PID/task/TID/status): the kernel's own counts
+ * of everything but the idle tasks and tasks that exited.
+ */
+void all_tasks_csw(uint64_t *nvcsw, uint64_t *nivcsw);
+
 char task_state(int pid, int tid);
 
 /* Waits until task tid of pid sleeps (S or D); 0, or -1 after 20 s. */

@@ -253,6 +253,7 @@ TEST_F_TIMEOUT(tlb, switch_flushes_are_charged_to_the_process_switched_into,
 {
 	int to_a[2], to_b[2], i;
 	uint64_t ipis, fa, fb;
+	long long sa, sb;
 	pid_t a, b;
 	char c = 0;
 
@@ -284,12 +285,22 @@ TEST_F_TIMEOUT(tlb, switch_flushes_are_charged_to_the_process_switched_into,
 	usleep(200000);
 	process_tlb(a, &ipis, &fa);
 	process_tlb(b, &ipis, &fb);
-	TH_LOG("2,000 round trips on one CPU: %llu flushes switching into A, %llu into B",
-	       (unsigned long long)fa, (unsigned long long)fb);
+	/*
+	 * A process is switched in once per switch-out (plus its first run):
+	 * its own nvcsw + nivcsw bound its switch-in flushes. PREEMPT_RT's
+	 * sleeping locks add switches between A and B beyond the 2,000
+	 * messages, so the kernel's count is the bound, not 2,000.
+	 */
+	sa = task_status(a, a, "voluntary_ctxt_switches") +
+	     task_status(a, a, "nonvoluntary_ctxt_switches");
+	sb = task_status(b, b, "voluntary_ctxt_switches") +
+	     task_status(b, b, "nonvoluntary_ctxt_switches");
+	TH_LOG("2,000 round trips on one CPU: %llu flushes switching into A (%lld switches), %llu into B (%lld switches)",
+	       (unsigned long long)fa, sa, (unsigned long long)fb, sb);
 	EXPECT_LE(1900U, fa);
 	EXPECT_LE(1900U, fb);
-	EXPECT_GE(2100U, fa);
-	EXPECT_GE(2100U, fb);
+	EXPECT_GE(sa + 1, (long long)fa);
+	EXPECT_GE(sb + 1, (long long)fb);
 	kill(a, SIGKILL);
 	kill(b, SIGKILL);
 	waitpid(a, NULL, 0);
