@@ -202,7 +202,14 @@ TEST_F_TIMEOUT(tlb, two_threads_munmap_sends_ipis_charged_to_the_process,
 	TH_LOG("%d mmap/touch/munmap iterations, sibling thread spinning on another CPU: %llu IPIs charged to the process, %llu remote shootdowns system-wide",
 	       ITERATIONS, (unsigned long long)ipis,
 	       (unsigned long long)remote);
-	EXPECT_LE(ITERATIONS * 9 / 10, ipis);
+	/*
+	 * An IPI goes out only while the sibling runs the mm on its CPU:
+	 * 95% of the iterations on an idle host, 83% seen with the host
+	 * loaded (its vCPU then takes more ticks per guest instruction and
+	 * the sibling is preempted more). The exact count is checked
+	 * against ftrace in counters_equal_ftrace_histogram.
+	 */
+	EXPECT_LE(ITERATIONS * 2 / 3, ipis);
 	/* Fewer: a CPU that went lazy meanwhile skips its flush. */
 	EXPECT_LE(ITERATIONS / 2, remote);
 }

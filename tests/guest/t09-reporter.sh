@@ -23,7 +23,11 @@ artifact() {
 }
 
 # Every process of the tree reported its kernel switch count; ctxscope's
-# row for it must hold that many, plus its final switch-outs, within 1%.
+# row for it must hold that many, plus the switches of its way out after
+# that report, within 1%. The way out is its final switch-out and any
+# preemption in exit(), by the parent it wakes (EEVDF) or by a tick: up to
+# 4 seen on 6.12 with the host loaded, hence 8, against rows of 1,000 to
+# 6,000 switches that a misattribution would move.
 tree_attribution() {
 	ctxscope stat -o prometheus -O /tmp/stat.prom -- cs-workload tree 2>/tmp/tree.log || return 1
 	awk '
@@ -42,7 +46,7 @@ tree_attribution() {
 		for (p in want) {
 			d = got[p] - want[p]
 			printf "# pid %s: kernel %d, ctxscope %s\n", p, want[p], (p in got) ? got[p] : "missing"
-			if (!(p in got) || d < 0 || d > want[p] / 100 + 3) bad = 1
+			if (!(p in got) || d < 0 || d > want[p] / 100 + 8) bad = 1
 		}
 		printf "# %d processes reported, %d rows\n", n, rows
 		if (n != 7 || rows != 7) bad = 1
