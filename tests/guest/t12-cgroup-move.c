@@ -44,12 +44,11 @@ static atomic_long reads_ok, reads_failed;
 static void *cgroups_reader(void *arg)
 {
 	static char buf[65536];
-	int fd;
 
 	while (!readers_stop) {
+		int fd = open(CS_PROC_DIR "/cgroups", O_RDONLY);
 		ssize_t n;
 
-		fd = open(CS_PROC_DIR "/cgroups", O_RDONLY);
 		if (fd < 0) {
 			reads_failed++;
 			continue;
