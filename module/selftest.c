@@ -8,6 +8,10 @@
  *   switch flushes there; the no-flush (PCID) branch and unpaired events
  *   are exercised here.
  * - Kernel stack scans (kstack.c), on a synthetic stack.
+ * - User stack samples (ustack.h): the floor that keeps most samples off
+ *   the slow path must give the same maximum and pending sample as
+ *   placing every sample, whatever the order of samples, bounds and
+ *   refreshes by a reader.
  *
  * Each failed check prints one line; a failure makes the load fail.
  */
@@ -15,11 +19,13 @@
 
 #include <linux/magic.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "kstack.h"
 #include "selftest.h"
 #include "tlb.h"
+#include "ustack.h"
 
 static int ctxscope_checks, ctxscope_failures;
 
@@ -168,12 +174,110 @@ static void ctxscope_selftest_kstack(void)
 	vfree(stack);
 }
 
+/* What placing every sample gives: the reference for the floor. */
+struct ctxscope_ustack_model {
+	unsigned long lo, hi;		/* known bounds, or hi == 0 */
+	unsigned long max, pending;
+};
+
+static void ctxscope_model_sample(struct ctxscope_ustack_model *m,
+				  unsigned long sp)
+{
+	if (sp < m->hi && sp >= m->lo)
+		m->max = max(m->max, m->hi - sp);
+	else if (sp < m->pending && !(m->hi && sp >= m->hi))
+		/* Above known bounds: another stack, never resolved into them. */
+		m->pending = sp;
+}
+
+/* A pseudo-random sp within 16 KiB of [lo, hi), or of base when unknown. */
+static unsigned long ctxscope_next_sp(u32 *seed, unsigned long lo,
+				      unsigned long hi)
+{
+	*seed = *seed * 1664525 + 1013904223;
+	return lo - SZ_16K + (*seed >> 8) % (hi - lo + 2 * SZ_16K);
+}
+
+static void ctxscope_selftest_ustack_run(struct ctxscope_task *row,
+					 const char *name, bool known)
+{
+	const unsigned long lo = 0x7ff000100000UL, hi = lo + SZ_128K;
+	struct ctxscope_ustack_model m = { 0, 0, 0, ULONG_MAX };
+	u32 seed = 12345, bad = 0;
+	int i;
+
+	memset(row, 0, sizeof(*row));
+	row->ustack_pending = ULONG_MAX;
+	if (known) {
+		ctxscope_ustack_set_bounds(row, lo, hi);
+		m.lo = lo;
+		m.hi = hi;
+	}
+	row->ustack_floor = known ? hi : ULONG_MAX;
+	for (i = 0; i < 4000; i++) {
+		unsigned long sp = ctxscope_next_sp(&seed, lo, hi);
+
+		ctxscope_ustack_sample_sp(row, sp);
+		ctxscope_model_sample(&m, sp);
+		if (i % 500 == 250)
+			/* A reader refreshed: nothing may be lost. */
+			ctxscope_ustack_refloor(row);
+		if (i == 2000 && !known) {
+			/*
+			 * A reader resolves the pending sample into bounds, as
+			 * ctxscope_ustack_resolve() does.
+			 */
+			ctxscope_ustack_set_bounds(row, lo, hi);
+			m.lo = lo;
+			m.hi = hi;
+			if (m.pending >= lo && m.pending < hi)
+				m.max = max(m.max, hi - m.pending);
+			ctxscope_store_max(&row->ustack_max, m.max);
+			m.pending = ULONG_MAX;
+			row->ustack_pending = ULONG_MAX;
+			ctxscope_ustack_refloor(row);
+		}
+		if (row->ustack_max != min_t(unsigned long, m.max, U32_MAX) ||
+		    row->ustack_pending != m.pending)
+			bad++;
+	}
+	CTXSCOPE_CHECK(!bad && m.max,
+		       "ustack, %s: %u of 4000 samples left max %u pending %lx, not %lu %lx",
+		       name, bad, row->ustack_max, row->ustack_pending, m.max,
+		       m.pending);
+}
+
+static void ctxscope_selftest_ustack(void)
+{
+	struct ctxscope_task *row = kzalloc(sizeof(*row), GFP_KERNEL);
+	u32 seed = 1;
+	int i;
+
+	CTXSCOPE_CHECK(row, "ustack: cannot allocate a test row");
+	if (!row)
+		return;
+	ctxscope_selftest_ustack_run(row, "known bounds", true);
+	ctxscope_selftest_ustack_run(row, "bounds found by a reader", false);
+
+	/* A kernel thread's row samples nothing. */
+	memset(row, 0, sizeof(*row));
+	row->ustack_pending = ULONG_MAX;
+	row->ustack_floor = CTXSCOPE_USTACK_NEVER;
+	for (i = 0; i < 100; i++)
+		ctxscope_ustack_sample_sp(row, ctxscope_next_sp(&seed, SZ_1M,
+								SZ_2M));
+	CTXSCOPE_CHECK(row->ustack_pending == ULONG_MAX && !row->ustack_max,
+		       "ustack: a kernel thread's row took a sample");
+	kfree(row);
+}
+
 int ctxscope_selftest(void)
 {
 	ctxscope_checks = 0;
 	ctxscope_failures = 0;
 	ctxscope_selftest_tlb();
 	ctxscope_selftest_kstack();
+	ctxscope_selftest_ustack();
 	pr_info("%d of %d checks passed\n", ctxscope_checks - ctxscope_failures,
 		ctxscope_checks);
 	return ctxscope_failures ? -EINVAL : 0;

@@ -92,13 +92,58 @@ static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
 		   row->count[CTXSCOPE_TASK_TLB_IPI_SENT] + ipi_sent);
 }
 
+/*
+ * The rows of the tasks that last switched out on this CPU, direct-mapped
+ * by task pointer, in front of the hash table: a hit costs a few loads
+ * where a lookup hashes, finds the bucket and walks its chain, and the
+ * few tasks a CPU runs between two switches of one of them fit.
+ *
+ * An entry is only a hint, used if the row's key is still the task. A row
+ * whose key is prev is prev's row: a task has at most one row, and prev
+ * (running) has not been freed, so its row has not been removed. Rows are
+ * never freed while the probe is attached (the table lives until unload),
+ * so a stale entry points to a row of the table, free or reused, whose
+ * key then differs; and a row's key is published last (task_table.c).
+ */
+#define CTXSCOPE_ROW_CACHE_BITS	6
+
+struct ctxscope_row_cache {
+	struct ctxscope_task *row[1 << CTXSCOPE_ROW_CACHE_BITS];
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
+
+/* A miss: the hash table's row, if the task has one. */
+static noinline struct ctxscope_task *
+ctxscope_row_cache_fill(const struct task_struct *p, u32 slot)
+{
+	struct ctxscope_task *row;
+
+	row = ctxscope_task_lookup(p);
+	if (row)
+		this_cpu_write(ctxscope_row_cache.row[slot], row);
+	return row;
+}
+
+static __always_inline struct ctxscope_task *
+ctxscope_switch_row(const struct task_struct *p)
+{
+	u32 slot = hash_ptr(p, CTXSCOPE_ROW_CACHE_BITS);
+	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
+
+	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
+	if (likely(row && smp_load_acquire(&row->task) == p))
+		return row;
+	return ctxscope_row_cache_fill(p, slot);
+}
+
 /* prev's share of the switch: counted in its own row, if it has one. */
 static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 						     enum ctxscope_counter cls,
 						     bool voluntary,
 						     unsigned int prev_state)
 {
-	struct ctxscope_task *row = ctxscope_task_lookup(prev);
+	struct ctxscope_task *row = ctxscope_switch_row(prev);
 	u32 epoch, cpu;
 
 	if (!row) {
@@ -113,8 +158,9 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 	ctxscope_row_inc(row, cls);
 	/* The class before voluntary, as for the per-CPU counters. */
 	smp_wmb();
-	if (voluntary)
-		ctxscope_row_inc(row, CTXSCOPE_TASK_VOLUNTARY);
+	/* Added rather than branched on: fewer instructions either way. */
+	WRITE_ONCE(row->count[CTXSCOPE_TASK_VOLUNTARY],
+		   row->count[CTXSCOPE_TASK_VOLUNTARY] + voluntary);
 
 	/* It ran here since it was switched in: a migration if it moved. */
 	cpu = raw_smp_processor_id();
@@ -124,8 +170,7 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 		WRITE_ONCE(row->last_cpu, cpu);
 	}
 
-	if (!(prev->flags & (PF_KTHREAD | PF_IO_WORKER)))
-		ctxscope_ustack_sample(row, prev);
+	ctxscope_ustack_sample(row, prev);
 	if (ctxscope_kstack_due(row, prev_state))
 		ctxscope_kstack_switch_out(row, prev, prev_state);
 }
@@ -149,8 +194,7 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 	 * lazy switches than switches (ctxscope_snapshot_cpu()).
 	 */
 	smp_wmb();
-	if (voluntary)
-		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_VOLUNTARY]);
+	this_cpu_add(ctxscope_cpu_counters.count[CTXSCOPE_VOLUNTARY], (u64)voluntary);
 
 	if (!next_mm)
 		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_LAZY_SWITCHES]);
@@ -160,9 +204,9 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 	/* Its tlb_flush, if it loads another mm, comes next (tlb.h). */
 	this_cpu_write(ctxscope_cpu_counters.tlb_switching, prev);
 
-	if (ctxscope_tables.capacity)
+	if (static_branch_likely(&ctxscope_task_rows))
 		ctxscope_task_switch_out(prev, cls, voluntary, prev_state);
-	else
+	else					/* max_tasks=0 */
 		ctxscope_tlb_credit(NULL);
 }
 

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/binfmts.h>
+#include <linux/jump_label.h>
 #include <linux/log2.h>
 #include <linux/pid.h>
 #include <linux/sched/signal.h>
@@ -35,6 +36,9 @@ static u32 ctxscope_free_proc;
 static u32 ctxscope_nr_tasks;
 static u32 ctxscope_nr_procs;
 static u64 ctxscope_dropped;
+
+/* Whether there is a task table: a no-op branch for the switch probe. */
+DEFINE_STATIC_KEY_FALSE(ctxscope_task_rows);
 
 int ctxscope_tables_init(unsigned int capacity)
 {
@@ -70,12 +74,16 @@ int ctxscope_tables_init(unsigned int capacity)
 	ctxscope_nr_tasks = 0;
 	ctxscope_nr_procs = 0;
 	ctxscope_dropped = 0;
+	static_branch_enable(&ctxscope_task_rows);
 	return 0;
 }
 
+/* After the probes are detached, or before they are attached. */
 void ctxscope_tables_free(void)
 {
 	struct ctxscope_tables *t = &ctxscope_tables;
+
+	static_branch_disable(&ctxscope_task_rows);
 
 	vfree(t->task_hash);
 	vfree(t->proc_hash);
@@ -323,6 +331,7 @@ static void ctxscope_task_insert_locked(struct task_struct *p, pid_t ppid,
 	row->ustack_lo = ustack_lo;
 	row->ustack_hi = ustack_hi;
 	row->ustack_pending = ULONG_MAX;
+	row->ustack_floor = ctxscope_ustack_first_floor(p, ustack_hi);
 	row->pid = p->pid;
 	row->tgid = p->tgid;
 	row->proc = proc_id;
@@ -330,7 +339,12 @@ static void ctxscope_task_insert_locked(struct task_struct *p, pid_t ppid,
 	list_add_tail_rcu(&row->siblings, &ctxscope_proc_row(proc_id)->tasks);
 	ctxscope_proc_row(proc_id)->threads++;
 
-	WRITE_ONCE(row->task, p);
+	/*
+	 * The key last: a switch probe that finds the row through a stale
+	 * entry of its row cache, rather than the chain, must not see it
+	 * before it is complete either (switch_probe.c).
+	 */
+	smp_store_release(&row->task, p);
 	head = &t->task_hash[hash_ptr(p, t->hash_bits)];
 	row->next = *head;
 	/* Publish the row only once it is complete: lookups are lockless. */
@@ -566,6 +580,8 @@ void ctxscope_probe_process_exec(void *data, struct task_struct *p,
 	if (p->mm &&
 	    ctxscope_ustack_bounds_trylock(p->mm, p->mm->start_stack, &lo, &hi))
 		ctxscope_ustack_set_bounds(row, lo, hi);
+	/* Also turns a kernel thread that exec'd a program into a user task. */
+	ctxscope_ustack_refloor(row);
 }
 
 /* From an RCU callback, after the task's last switch. */

@@ -21,6 +21,7 @@
 #include <linux/bitops.h>
 #include <linux/find.h>
 #include <linux/hash.h>
+#include <linux/jump_label.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seqlock.h>
@@ -52,11 +53,13 @@ struct ctxscope_task {
 	u64 count[CTXSCOPE_NR_TASK_COUNTERS];
 	u32 last_cpu;			/* CPU of the last switch-out */
 	u32 samples;			/* switch-outs, for stack sampling */
-	u32 refreshed;			/* samples at the last read refresh */
+	unsigned long ustack_floor;	/* user sp below which a sample counts */
 
-	/* Stacks: see kstack.c and ustack.c. */
+	/* Stacks (kstack.c, ustack.c), and its process. */
+	u32 refreshed;			/* samples at the last read refresh */
 	u32 kstack_max;			/* bytes, high-water mark */
 	u32 ustack_max;			/* bytes below the top of its stack */
+	u32 proc;			/* row id of its process */
 	unsigned long ustack_lo;	/* the stack mapping sp was found in */
 	unsigned long ustack_hi;
 	unsigned long ustack_pending;	/* lowest unresolved sp, or ULONG_MAX */
@@ -64,7 +67,6 @@ struct ctxscope_task {
 	/* Identity, for the /proc files. */
 	pid_t pid;
 	pid_t tgid;
-	u32 proc;			/* row id of its process */
 	char comm[TASK_COMM_LEN];
 	struct list_head siblings;	/* threads of the same process */
 	struct rcu_head rcu;
@@ -167,6 +169,7 @@ struct linux_binprm;
 
 /* task_table.c */
 extern raw_spinlock_t ctxscope_table_lock;
+DECLARE_STATIC_KEY_FALSE(ctxscope_task_rows);
 int ctxscope_tables_init(unsigned int capacity);
 void ctxscope_tables_free(void);
 void ctxscope_tables_populate(void);

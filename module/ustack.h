@@ -3,10 +3,11 @@
  * User stack depth: where a task's user stack pointer was at its
  * switch-outs, relative to the top of the mapping its stack lives in.
  *
- * The switch probe only compares the saved user sp with bounds cached in
- * the row; finding the mapping (find_vma(), under mmap_lock) happens
- * outside it: at fork and exec with a trylock, and from the /proc read
- * path for samples that fell outside the cached bounds.
+ * The switch probe only compares the saved user sp with a floor cached in
+ * the row, and with bounds cached there when it is below; finding the
+ * mapping (find_vma(), under mmap_lock) happens outside it: at fork and
+ * exec with a trylock, and from the /proc read path for samples that fell
+ * outside the cached bounds.
  */
 #ifndef CTXSCOPE_USTACK_H
 #define CTXSCOPE_USTACK_H
@@ -24,21 +25,44 @@ static __always_inline unsigned long ctxscope_user_sp(struct task_struct *p)
 	return user_stack_pointer(task_pt_regs(p));
 }
 
-/* Switch-out of prev (current): record how deep its user stack is. */
+void ctxscope_ustack_sample_slow(struct ctxscope_task *row, unsigned long sp);
+
+/*
+ * Switch-out of prev (current): record how deep its user stack is. Only a
+ * sample below the row's floor can say something new (ustack.c), so most
+ * switches stop after one comparison.
+ */
+static __always_inline void ctxscope_ustack_sample_sp(struct ctxscope_task *row,
+						      unsigned long sp)
+{
+	if (unlikely(sp < READ_ONCE(row->ustack_floor)))
+		ctxscope_ustack_sample_slow(row, sp);
+}
+
 static __always_inline void ctxscope_ustack_sample(struct ctxscope_task *row,
 						   struct task_struct *prev)
 {
-	unsigned long sp = ctxscope_user_sp(prev);
-	unsigned long hi = READ_ONCE(row->ustack_hi);
-
-	if (likely(sp < hi && sp >= READ_ONCE(row->ustack_lo))) {
-		if (unlikely(hi - sp > READ_ONCE(row->ustack_max)))
-			ctxscope_store_max(&row->ustack_max, hi - sp);
-	} else if (sp < READ_ONCE(row->ustack_pending)) {
-		/* Outside the known mapping: left for the read path. */
-		WRITE_ONCE(row->ustack_pending, sp);
-	}
+	ctxscope_ustack_sample_sp(row, ctxscope_user_sp(prev));
 }
+
+/*
+ * The floor of a row of a task that has no user stack to sample: kernel
+ * threads, and io_uring workers, which never return to user space.
+ */
+#define CTXSCOPE_USTACK_NEVER	0UL
+
+/*
+ * After a change to the bounds, the pending sample or the maximum by
+ * anyone but the task's own switch probe: the next switch-out takes the
+ * slow path, which computes the floor again from the row.
+ */
+static inline void ctxscope_ustack_refloor(struct ctxscope_task *row)
+{
+	WRITE_ONCE(row->ustack_floor, ULONG_MAX);
+}
+
+unsigned long ctxscope_ustack_first_floor(const struct task_struct *p,
+					  unsigned long hi);
 
 bool ctxscope_ustack_bounds_trylock(struct mm_struct *mm, unsigned long sp,
 				    unsigned long *lo, unsigned long *hi);
