@@ -121,8 +121,6 @@ struct proc_dir_entry;
 struct seq_file;
 bool ctxscope_procfs_create_tables(struct proc_dir_entry *dir, umode_t mode);
 void ctxscope_show_count_header(struct seq_file *m);
-void ctxscope_show_counts(struct seq_file *m, const u64 *count);
-void ctxscope_show_comm(struct seq_file *m, const char *comm);
 
 /* exit_log.c */
 extern const unsigned int ctxscope_exited_private_size;

@@ -15,6 +15,7 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
+#include "row_text.h"
 #include "task_table.h"
 #include "tlb.h"
 
@@ -129,7 +130,7 @@ static void ctxscope_exited_stop(struct seq_file *m, void *v)
 static int ctxscope_exited_show(struct seq_file *m, void *v)
 {
 	const struct ctxscope_exit_record *rec = v;
-	char comm[TASK_COMM_LEN];
+	struct ctxscope_row_text text, *t = &text;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(m, "seq exit_ns tgid ppid cgroup threads");
@@ -137,13 +138,18 @@ static int ctxscope_exited_show(struct seq_file *m, void *v)
 		seq_puts(m, " kstack_max ustack_max vm_stack_kb comm\n");
 		return 0;
 	}
-	seq_printf(m, "%llu %llu %d %d %llu %u", rec->seq, rec->exit_ns,
-		   rec->tgid, rec->ppid, rec->cgroup, rec->threads);
-	ctxscope_show_counts(m, rec->sums.count);
-	seq_printf(m, " %u %u %u", rec->sums.kstack_max, rec->sums.ustack_max,
-		   rec->vm_stack_kb);
-	strscpy(comm, rec->comm, sizeof(comm));
-	ctxscope_show_comm(m, comm);
+	ctxscope_row_begin(t);
+	ctxscope_row_u64(t, rec->seq);
+	ctxscope_row_u64(t, rec->exit_ns);
+	ctxscope_row_s64(t, rec->tgid);
+	ctxscope_row_s64(t, rec->ppid);
+	ctxscope_row_u64(t, rec->cgroup);
+	ctxscope_row_u64(t, rec->threads);
+	ctxscope_row_counts(t, rec->sums.count);
+	ctxscope_row_u64(t, rec->sums.kstack_max);
+	ctxscope_row_u64(t, rec->sums.ustack_max);
+	ctxscope_row_u64(t, rec->vm_stack_kb);
+	ctxscope_row_end(m, t, rec->comm);
 	return 0;
 }
 

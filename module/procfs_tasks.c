@@ -19,6 +19,7 @@
 
 #include "ctxscope.h"
 #include "kstack.h"
+#include "row_text.h"
 #include "task_table.h"
 #include "tlb.h"
 #include "ustack.h"
@@ -173,30 +174,6 @@ static void ctxscope_rows_stop(struct seq_file *m, void *v)
 	rcu_read_unlock();
 }
 
-/*
- * switches ... tlb_ipi_sent, as in the header, from a counter snapshot.
- * Numbers go out with seq_put_decimal_*(), not seq_printf(): vsnprintf()
- * was 80% of the instructions of a read of tasks (docs/benchmarks.md).
- */
-void ctxscope_show_counts(struct seq_file *m, const u64 *count)
-{
-	u64 switches = count[CTXSCOPE_TO_PROCESS] + count[CTXSCOPE_TO_THREAD] +
-		       count[CTXSCOPE_TO_KERNEL] + count[CTXSCOPE_TO_IDLE];
-
-	seq_put_decimal_ull(m, " ", switches);
-	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_VOLUNTARY]);
-	seq_put_decimal_ull(m, " ", switches - count[CTXSCOPE_TASK_VOLUNTARY]);
-	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_PROCESS]);
-	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_THREAD]);
-	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_KERNEL]);
-	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TO_IDLE]);
-	seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_MIGRATIONS]);
-	if (ctxscope_tlb_available()) {
-		seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_TLB_FLUSH_IN]);
-		seq_put_decimal_ull(m, " ", count[CTXSCOPE_TASK_TLB_IPI_SENT]);
-	}
-}
-
 void ctxscope_show_count_header(struct seq_file *m)
 {
 	seq_puts(m, " switches voluntary involuntary to_process to_thread to_kernel to_idle migrations");
@@ -204,29 +181,11 @@ void ctxscope_show_count_header(struct seq_file *m)
 		seq_puts(m, " tlb_switch_flush tlb_ipi_sent");
 }
 
-/* The characters of a name that would break a row, printed as \ooo. */
-#define CTXSCOPE_COMM_ESCAPED " \t\n\\"
-
-/* The last column, escaped so that no name can break a row; ends it. */
-void ctxscope_show_comm(struct seq_file *m, const char *comm)
-{
-	char name[TASK_COMM_LEN];
-
-	/* The row may be renamed meanwhile: print a terminated copy. */
-	strscpy(name, comm, sizeof(name));
-	seq_putc(m, ' ');
-	/* Escaping goes a character at a time: only names that need it. */
-	if (strpbrk(name, CTXSCOPE_COMM_ESCAPED))
-		seq_escape(m, name, CTXSCOPE_COMM_ESCAPED);
-	else
-		seq_puts(m, name);
-	seq_putc(m, '\n');
-}
-
 static int ctxscope_tasks_show(struct seq_file *m, void *v)
 {
 	const struct ctxscope_task *row = v;
 	u64 count[CTXSCOPE_NR_TASK_COUNTERS];
+	struct ctxscope_row_text text, *t = &text;
 
 	if (v == SEQ_START_TOKEN) {
 		seq_puts(m, "pid tgid");
@@ -235,18 +194,20 @@ static int ctxscope_tasks_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	ctxscope_task_snapshot(row, count);
-	seq_put_decimal_ll(m, "", READ_ONCE(row->pid));
-	seq_put_decimal_ll(m, " ", READ_ONCE(row->tgid));
-	ctxscope_show_counts(m, count);
-	seq_put_decimal_ull(m, " ", READ_ONCE(row->kstack_max));
-	seq_put_decimal_ull(m, " ", READ_ONCE(row->ustack_max));
-	ctxscope_show_comm(m, row->comm);
+	ctxscope_row_begin(t);
+	ctxscope_row_s64(t, READ_ONCE(row->pid));
+	ctxscope_row_s64(t, READ_ONCE(row->tgid));
+	ctxscope_row_counts(t, count);
+	ctxscope_row_u64(t, READ_ONCE(row->kstack_max));
+	ctxscope_row_u64(t, READ_ONCE(row->ustack_max));
+	ctxscope_row_end(m, t, row->comm);
 	return 0;
 }
 
 static int ctxscope_processes_show(struct seq_file *m, void *v)
 {
 	const struct ctxscope_process *proc = v;
+	struct ctxscope_row_text text, *t = &text;
 	struct ctxscope_sums sums;
 	u32 threads;
 
@@ -257,22 +218,24 @@ static int ctxscope_processes_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	ctxscope_proc_sum(proc, &sums, &threads);
-	seq_put_decimal_ll(m, "", READ_ONCE(proc->tgid));
-	seq_put_decimal_ll(m, " ", READ_ONCE(proc->ppid));
-	seq_put_decimal_ull(m, " ", READ_ONCE(proc->cgroup));
-	seq_put_decimal_ull(m, " ", threads);
-	seq_put_decimal_ull(m, " ", READ_ONCE(proc->threads_exited));
-	ctxscope_show_counts(m, sums.count);
-	seq_put_decimal_ull(m, " ", sums.kstack_max);
-	seq_put_decimal_ull(m, " ", sums.ustack_max);
-	seq_put_decimal_ull(m, " ", READ_ONCE(proc->vm_stack_kb));
-	ctxscope_show_comm(m, proc->comm);
+	ctxscope_row_begin(t);
+	ctxscope_row_s64(t, READ_ONCE(proc->tgid));
+	ctxscope_row_s64(t, READ_ONCE(proc->ppid));
+	ctxscope_row_u64(t, READ_ONCE(proc->cgroup));
+	ctxscope_row_u64(t, threads);
+	ctxscope_row_u64(t, READ_ONCE(proc->threads_exited));
+	ctxscope_row_counts(t, sums.count);
+	ctxscope_row_u64(t, sums.kstack_max);
+	ctxscope_row_u64(t, sums.ustack_max);
+	ctxscope_row_u64(t, READ_ONCE(proc->vm_stack_kb));
+	ctxscope_row_end(m, t, proc->comm);
 	return 0;
 }
 
 static int ctxscope_cgroups_show(struct seq_file *m, void *v)
 {
 	const struct ctxscope_cgroup *cg = v;
+	struct ctxscope_row_text text, *t = &text;
 	struct ctxscope_sums sums;
 	u32 processes;
 
@@ -283,13 +246,14 @@ static int ctxscope_cgroups_show(struct seq_file *m, void *v)
 		return 0;
 	}
 	ctxscope_cgroup_sum(cg, &sums, &processes);
-	seq_put_decimal_ull(m, "", READ_ONCE(cg->key));
-	seq_put_decimal_ull(m, " ", processes);
-	seq_put_decimal_ull(m, " ", READ_ONCE(cg->processes_exited));
-	ctxscope_show_counts(m, sums.count);
-	seq_put_decimal_ull(m, " ", sums.kstack_max);
-	seq_put_decimal_ull(m, " ", sums.ustack_max);
-	seq_putc(m, '\n');
+	ctxscope_row_begin(t);
+	ctxscope_row_u64(t, READ_ONCE(cg->key));
+	ctxscope_row_u64(t, processes);
+	ctxscope_row_u64(t, READ_ONCE(cg->processes_exited));
+	ctxscope_row_counts(t, sums.count);
+	ctxscope_row_u64(t, sums.kstack_max);
+	ctxscope_row_u64(t, sums.ustack_max);
+	ctxscope_row_end(m, t, NULL);
 	return 0;
 }
 

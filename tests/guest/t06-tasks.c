@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -516,6 +517,92 @@ TEST_F(tasks, no_file_prints_an_address)
 		free(buf);
 	}
 	TH_LOG("%zu tokens checked", tokens);
+}
+
+/*
+ * The row of file whose column number col (from 0) is id, copied into
+ * line; whether it has as many columns as the header.
+ */
+static int raw_row(const char *file, int col, long id, char *line,
+		   size_t size)
+{
+	char path[256], detail[CS_DETAIL_MAX], *buf, *save, *l;
+	int header_cols = -1, found = 0;
+	size_t len;
+
+	snprintf(path, sizeof(path), CS_PROC_DIR "/%s", file);
+	if (cs_read_file(path, &buf, &len, detail) != CS_OK)
+		return 0;
+	for (l = strtok_r(buf, "\n", &save); l && !found;
+	     l = strtok_r(NULL, "\n", &save)) {
+		char copy[1024], *tok, *tsave;
+		int n = 0, match = 0;
+
+		snprintf(copy, sizeof(copy), "%s", l);
+		for (tok = strtok_r(copy, " ", &tsave); tok;
+		     tok = strtok_r(NULL, " ", &tsave), n++)
+			match |= n == col && strtol(tok, NULL, 10) == id;
+		if (header_cols < 0) {
+			header_cols = n;
+		} else if (match) {
+			snprintf(line, size, "%s", l);
+			found = n == header_cols ? 1 : -1;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+/* What seq_escape(m, name, " \t\n\\") prints: the ABI of comm columns. */
+#define ODD_NAME	"a b\\c\td\ne"
+#define ODD_NAME_SHOWN	"a\\040b\\134c\\011d\\012e"
+
+TEST_F_TIMEOUT(tasks, names_that_would_break_a_row_are_escaped, 120)
+{
+	char line[1024] = "", c;
+	int go[2], i, found = 0;
+	pid_t child;
+
+	ASSERT_EQ(0, pipe(go));
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		prctl(PR_SET_NAME, ODD_NAME);
+		close(go[1]);
+		read(go[0], &c, 1);	/* until the parent has looked */
+		_exit(0);
+	}
+	close(go[0]);
+	/* The new name reaches the rows through task_rename. */
+	for (i = 0; i < 100; i++) {
+		found = raw_row("tasks", 0, child, line, sizeof(line));
+		if (found && strstr(line, ODD_NAME_SHOWN))
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(1, found);
+	EXPECT_NE(NULL, strstr(line, " " ODD_NAME_SHOWN)) {
+		TH_LOG("tasks: %s", line);
+	}
+	found = raw_row("processes", 0, child, line, sizeof(line));
+	EXPECT_EQ(1, found);
+	EXPECT_NE(NULL, strstr(line, " " ODD_NAME_SHOWN)) {
+		TH_LOG("processes: %s", line);
+	}
+
+	close(go[1]);
+	waitpid(child, NULL, 0);
+	/* Its record is written when its row goes, after a grace period. */
+	for (i = 0; i < 250; i++) {
+		found = raw_row("exited", 2, child, line, sizeof(line));
+		if (found)
+			break;
+		usleep(20000);
+	}
+	EXPECT_EQ(1, found);
+	EXPECT_NE(NULL, strstr(line, " " ODD_NAME_SHOWN)) {
+		TH_LOG("exited: %s", line);
+	}
 }
 
 TEST_HARNESS_MAIN
