@@ -263,6 +263,25 @@ int gettid_(void)
 	return (int)syscall(SYS_gettid);
 }
 
+long scaled(long n)
+{
+	static long percent = -1;
+
+	if (percent < 0) {
+		FILE *f = fopen("/proc/cmdline", "re");
+		char word[256];
+
+		percent = 100;
+		while (f && fscanf(f, "%255s", word) == 1)
+			if (sscanf(word, "ctxscope.scale=%ld", &percent) == 1 &&
+			    (percent < 1 || percent > 100))
+				percent = 100;
+		if (f)
+			fclose(f);
+	}
+	return n * percent / 100 > 0 ? n * percent / 100 : 1;
+}
+
 int module_reload(const char *params)
 {
 	char cmd[512];

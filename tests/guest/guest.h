@@ -64,4 +64,11 @@ int gettid_(void);
 /* Reloads the module with the given parameters; returns insmod's status. */
 int module_reload(const char *params);
 
+/*
+ * n scaled by the kernel parameter ctxscope.scale=PERCENT (default 100,
+ * at least 1): the debug kernel runs the stress and churn tests at a
+ * fraction of their size (tests/vm/kernels).
+ */
+long scaled(long n);
+
 #endif /* CTXSCOPE_GUEST_H */

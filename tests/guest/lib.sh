@@ -36,6 +36,18 @@ summary_vars() {
 	awk 'NR > 1 { printf "s_%s=%s\n", $1, $2 }' /proc/ctxscope/summary
 }
 
+# scaled N: N scaled by ctxscope.scale=PERCENT (guest.h: scaled()).
+scaled() {
+	awk -v n="$1" '{
+		p = 100
+		for (i = 1; i <= NF; i++)
+			if ($i ~ /^ctxscope\.scale=[0-9]+$/) { p = substr($i, 16) + 0 }
+		if (p < 1 || p > 100) p = 100
+		v = int(n * p / 100)
+		print v > 0 ? v : 1
+	}' /proc/cmdline
+}
+
 ctxt() {
 	awk '$1 == "ctxt" { print $2 }' /proc/stat
 }

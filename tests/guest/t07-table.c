@@ -230,8 +230,9 @@ static pid_t start_reader(const char *file)
 	}
 }
 
-#define CHURN_PROCESSES	10000
-#define CHURN_THREADS	40000
+/* 10,000 processes and 40,000 threads, less on the debug kernel. */
+#define CHURN_PROCESSES	scaled(10000)
+#define CHURN_THREADS	scaled(40000)
 
 /* Creates and reaps tasks of one mode, one after the other. */
 static void *churn(void *arg)
@@ -265,7 +266,7 @@ TEST_F_TIMEOUT(table, churn_with_readers_leaves_no_stale_rows, 1200)
 				    (void *)(long)CS_MODE_THREAD));
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
-	TH_LOG("%d processes and %d threads in %.1f s (%.0f tasks/s), while 2 readers read tasks and processes %ld times",
+	TH_LOG("%ld processes and %ld threads in %.1f s (%.0f tasks/s), while 2 readers read tasks and processes %ld times",
 	       CHURN_PROCESSES, CHURN_THREADS, cs_now() - start,
 	       (CHURN_PROCESSES + CHURN_THREADS) / (cs_now() - start),
 	       (long)*reads_done);

@@ -9,7 +9,8 @@
 
 . /tests/lib.sh
 
-CYCLES=500
+# 500, less on the debug kernel (ctxscope.scale).
+CYCLES=$(scaled 500)
 
 start_readers() {
 	for r in 1 2 3 4; do

@@ -229,10 +229,10 @@ TEST_F_TIMEOUT(robust, hundred_thousand_tasks_through_a_small_table, 1800)
 	readers[1] = start_reader("processes");
 	cs_pin_self(0);
 	start = cs_now();
-	ASSERT_EQ(0, cs_churn(CS_MODE_THREAD, 80000, NULL));
-	ASSERT_EQ(0, cs_churn(CS_MODE_PROCESS, 20000, NULL));
-	TH_LOG("100,000 tasks through a 256-row table in %.0f s, 2 readers",
-	       cs_now() - start);
+	ASSERT_EQ(0, cs_churn(CS_MODE_THREAD, scaled(80000), NULL));
+	ASSERT_EQ(0, cs_churn(CS_MODE_PROCESS, scaled(20000), NULL));
+	TH_LOG("%ld tasks through a 256-row table in %.0f s, 2 readers",
+	       scaled(80000) + scaled(20000), cs_now() - start);
 	for (i = 0; i < 2; i++) {
 		kill(readers[i], SIGKILL);
 		waitpid(readers[i], NULL, 0);
@@ -317,7 +317,7 @@ TEST_F_TIMEOUT(robust, two_hundred_load_unload_cycles_leak_nothing, 1200)
 		ASSERT_EQ(0, module_reload(""));
 	system("rmmod ctxscope; echo 3 > /proc/sys/vm/drop_caches");
 	meminfo_all(before);
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < scaled(200); i++) {
 		ASSERT_EQ(0, module_reload(""));
 		ASSERT_EQ(0, system("cat /proc/ctxscope/* >/dev/null 2>&1; rmmod ctxscope"));
 	}
@@ -325,8 +325,9 @@ TEST_F_TIMEOUT(robust, two_hundred_load_unload_cycles_leak_nothing, 1200)
 	usleep(500000);
 	meminfo_all(after);
 	for (i = 0; i < 5; i++) {
-		TH_LOG("%s: %ld kB before, %ld kB after 200 cycles (%+ld kB)",
-		       keys[i], before[i], after[i], after[i] - before[i]);
+		TH_LOG("%s: %ld kB before, %ld kB after %ld cycles (%+ld kB)",
+		       keys[i], before[i], after[i], scaled(200),
+		       after[i] - before[i]);
 	}
 	/* Each load allocates ~14 MB; a leak of one load would show. */
 	EXPECT_GT(2048, before[0] - after[0]);	/* free pages */
