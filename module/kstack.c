@@ -35,11 +35,30 @@ static unsigned long ctxscope_kstack_index(u32 used)
 	return (THREAD_SIZE - used) / sizeof(unsigned long);
 }
 
+/*
+ * Scans look at blocks of words: an OR of eight loads and one test per
+ * block rather than a test and a branch per word, most of a short scan's
+ * cost (docs/performance.md).
+ */
+#define CTXSCOPE_KSTACK_BLOCK	8
+
+static __always_inline unsigned long
+ctxscope_stack_block(const unsigned long *w)
+{
+	return ctxscope_stack_word(&w[0]) | ctxscope_stack_word(&w[1]) |
+	       ctxscope_stack_word(&w[2]) | ctxscope_stack_word(&w[3]) |
+	       ctxscope_stack_word(&w[4]) | ctxscope_stack_word(&w[5]) |
+	       ctxscope_stack_word(&w[6]) | ctxscope_stack_word(&w[7]);
+}
+
 /* The whole free region, from just above the canary (word 0). */
 unsigned long ctxscope_kstack_exact(const unsigned long *base)
 {
 	unsigned long i = 1;
 
+	while (i + CTXSCOPE_KSTACK_BLOCK <= CTXSCOPE_KSTACK_WORDS &&
+	       !ctxscope_stack_block(&base[i]))
+		i += CTXSCOPE_KSTACK_BLOCK;
 	while (i < CTXSCOPE_KSTACK_WORDS && !ctxscope_stack_word(&base[i]))
 		i++;
 	return i;
@@ -50,7 +69,8 @@ unsigned long ctxscope_kstack_exact(const unsigned long *base)
  * CTXSCOPE_KSTACK_WINDOW zero words. Stack frames are contiguous, so
  * deeper use shows up as non-zero words (return addresses at least) close
  * below the old mark; an unused gap longer than the window is caught by
- * the exact scan at exit.
+ * the exact scan at exit. A block is read whole, so a scan may look up to
+ * seven words past the window.
  */
 unsigned long ctxscope_kstack_extend(const unsigned long *base,
 				     unsigned long h)
@@ -58,12 +78,26 @@ unsigned long ctxscope_kstack_extend(const unsigned long *base,
 	unsigned long i = h, zeros = 0;
 
 	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {
-		if (ctxscope_stack_word(&base[--i])) {
-			h = i;
-			zeros = 0;
-		} else {
-			zeros++;
+		unsigned long lo = i > CTXSCOPE_KSTACK_BLOCK ?
+				   i - CTXSCOPE_KSTACK_BLOCK : 1;
+		unsigned long j;
+
+		if (lo + CTXSCOPE_KSTACK_BLOCK == i &&
+		    !ctxscope_stack_block(&base[lo])) {
+			zeros += CTXSCOPE_KSTACK_BLOCK;
+			i = lo;
+			continue;
 		}
+		/* The lowest non-zero word of [lo, i), if any, is the mark. */
+		for (j = lo; j < i && !ctxscope_stack_word(&base[j]); j++)
+			;
+		if (j < i) {
+			h = j;
+			zeros = j - lo;
+		} else {
+			zeros += i - lo;
+		}
+		i = lo;
 	}
 	return h;
 }
