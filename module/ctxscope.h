@@ -54,12 +54,17 @@ struct ctxscope_cpu_counters {
 	 * Pairing tlb_flush with the switch in progress (tlb.c): the prev of
 	 * this CPU's last switch, until its flush is seen; and what the
 	 * running task caused since it was switched in, credited to its row
-	 * at its switch-out.
+	 * at its switch-out, in one word so that the switch probe tests one:
+	 * CTXSCOPE_TLB_PENDING_FLUSH if its switch-in flushed (at most once:
+	 * a switch pairs with one event), plus CTXSCOPE_TLB_PENDING_IPI per
+	 * shootdown IPI it sent.
 	 */
 	const struct task_struct *tlb_switching;
-	u64 tlb_flush_in;
-	u64 tlb_ipi_sent;
+	u64 tlb_pending;
 };
+
+#define CTXSCOPE_TLB_PENDING_FLUSH	1ULL
+#define CTXSCOPE_TLB_PENDING_IPI	2ULL
 
 DECLARE_PER_CPU_ALIGNED(struct ctxscope_cpu_counters, ctxscope_cpu_counters);
 

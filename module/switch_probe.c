@@ -26,31 +26,48 @@ static_assert(CTXSCOPE_TO_PROCESS == (int)CTXSCOPE_PROCESS &&
 	      CTXSCOPE_TO_KERNEL == (int)CTXSCOPE_KERNEL &&
 	      CTXSCOPE_TO_IDLE == (int)CTXSCOPE_IDLE);
 
+/* What a switch is: its class, and the address-space counter it adds to. */
+struct ctxscope_switch_kind {
+	enum ctxscope_counter cls;
+	int mm_counter;			/* LAZY_SWITCHES, MM_SWITCHES or -1 */
+};
+
 /*
  * The address space next will run in: its own mm, or, for a task without
  * one (kernel thread, idle, a user task switched back in after exit_mm()),
- * the one prev leaves loaded (lazy TLB, see context_switch()).
+ * the one prev leaves loaded (lazy TLB, see context_switch()). One
+ * decision tree for both, so that the mm pointers are compared once.
  */
-static __always_inline enum ctxscope_counter
+static __always_inline struct ctxscope_switch_kind
 ctxscope_classify(const struct task_struct *prev,
 		  const struct task_struct *next,
 		  const struct mm_struct *prev_mm,
 		  const struct mm_struct *next_mm)
 {
 	unsigned int flags = prev->flags | next->flags;
+	struct ctxscope_switch_kind k;
 
-	if (unlikely(flags & PF_IDLE))		/* is_idle_task() */
-		return CTXSCOPE_IDLE;
-	/* Not mm == NULL: kthread_use_mm() gives kernel threads an mm. */
-	if (flags & PF_KTHREAD)
-		return CTXSCOPE_KERNEL;
 	/*
 	 * prev->active_mm, not prev->mm: an exiting task's last switch-out
 	 * comes after exit_mm() cleared prev->mm.
 	 */
-	if (!next_mm || next_mm == prev_mm)
-		return CTXSCOPE_THREAD;
-	return CTXSCOPE_PROCESS;
+	if (!next_mm) {
+		k.cls = CTXSCOPE_THREAD;
+		k.mm_counter = CTXSCOPE_LAZY_SWITCHES;
+	} else if (next_mm == prev_mm) {
+		k.cls = CTXSCOPE_THREAD;
+		k.mm_counter = -1;
+	} else {
+		k.cls = CTXSCOPE_PROCESS;
+		k.mm_counter = CTXSCOPE_MM_SWITCHES;
+	}
+	/*
+	 * is_idle_task() first; then kernel threads by their flag, not by
+	 * mm == NULL: kthread_use_mm() gives kernel threads an mm.
+	 */
+	if (unlikely(flags & (PF_IDLE | PF_KTHREAD)))
+		k.cls = flags & PF_IDLE ? CTXSCOPE_IDLE : CTXSCOPE_KERNEL;
+	return k;
 }
 
 static __always_inline void ctxscope_row_inc(struct ctxscope_task *row,
@@ -60,7 +77,8 @@ static __always_inline void ctxscope_row_inc(struct ctxscope_task *row,
 }
 
 /* A reset happened since this row last counted: start it from zero. */
-static noinline void ctxscope_row_rearm(struct ctxscope_task *row, u32 epoch)
+static __always_inline void ctxscope_row_rearm(struct ctxscope_task *row,
+					       u32 epoch)
 {
 	int i;
 
@@ -77,19 +95,19 @@ static noinline void ctxscope_row_rearm(struct ctxscope_task *row, u32 epoch)
  */
 static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
 {
-	u64 flush_in = this_cpu_read(ctxscope_cpu_counters.tlb_flush_in);
-	u64 ipi_sent = this_cpu_read(ctxscope_cpu_counters.tlb_ipi_sent);
+	u64 pending = this_cpu_read(ctxscope_cpu_counters.tlb_pending);
 
-	if (likely(!(flush_in | ipi_sent)))
+	if (likely(!pending))
 		return;
-	this_cpu_write(ctxscope_cpu_counters.tlb_flush_in, 0);
-	this_cpu_write(ctxscope_cpu_counters.tlb_ipi_sent, 0);
+	this_cpu_write(ctxscope_cpu_counters.tlb_pending, 0);
 	if (!row)
 		return;
 	WRITE_ONCE(row->count[CTXSCOPE_TASK_TLB_FLUSH_IN],
-		   row->count[CTXSCOPE_TASK_TLB_FLUSH_IN] + flush_in);
+		   row->count[CTXSCOPE_TASK_TLB_FLUSH_IN] +
+		   (pending & CTXSCOPE_TLB_PENDING_FLUSH));
 	WRITE_ONCE(row->count[CTXSCOPE_TASK_TLB_IPI_SENT],
-		   row->count[CTXSCOPE_TASK_TLB_IPI_SENT] + ipi_sent);
+		   row->count[CTXSCOPE_TASK_TLB_IPI_SENT] +
+		   pending / CTXSCOPE_TLB_PENDING_IPI);
 }
 
 /*
@@ -113,44 +131,33 @@ struct ctxscope_row_cache {
 
 static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
 
-/* A miss: the hash table's row, if the task has one. */
-static noinline struct ctxscope_task *
-ctxscope_row_cache_fill(const struct task_struct *p, u32 slot)
+/*
+ * The stacks' slow paths, out of line: a user sp below the row's floor,
+ * a kernel stack scan. Everything before them is calls-free, so that the
+ * common path saves no registers.
+ */
+static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
+					 struct task_struct *prev,
+					 unsigned int prev_state,
+					 unsigned long sp, bool kstack_due)
 {
-	struct ctxscope_task *row;
-
-	row = ctxscope_task_lookup(p);
-	if (row)
-		this_cpu_write(ctxscope_row_cache.row[slot], row);
-	return row;
+	ctxscope_ustack_sample_sp(row, sp);
+	if (kstack_due)
+		ctxscope_kstack_switch_out(row, prev, prev_state);
 }
 
-static __always_inline struct ctxscope_task *
-ctxscope_switch_row(const struct task_struct *p)
+/* prev's share of the switch, counted in its row. */
+static __always_inline void ctxscope_row_switch_out(struct ctxscope_task *row,
+						    struct task_struct *prev,
+						    enum ctxscope_counter cls,
+						    bool voluntary,
+						    unsigned int prev_state)
 {
-	u32 slot = hash_ptr(p, CTXSCOPE_ROW_CACHE_BITS);
-	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
+	u32 epoch = READ_ONCE(ctxscope_tables.epoch);
+	unsigned long sp;
+	u32 cpu;
+	bool due;
 
-	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
-	if (likely(row && smp_load_acquire(&row->task) == p))
-		return row;
-	return ctxscope_row_cache_fill(p, slot);
-}
-
-/* prev's share of the switch: counted in its own row, if it has one. */
-static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
-						     enum ctxscope_counter cls,
-						     bool voluntary,
-						     unsigned int prev_state)
-{
-	struct ctxscope_task *row = ctxscope_switch_row(prev);
-	u32 epoch, cpu;
-
-	if (!row) {
-		ctxscope_tlb_credit(NULL);
-		return;
-	}
-	epoch = READ_ONCE(ctxscope_tables.epoch);
 	if (unlikely(row->epoch != epoch))
 		ctxscope_row_rearm(row, epoch);
 	ctxscope_tlb_credit(row);
@@ -170,9 +177,44 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 		WRITE_ONCE(row->last_cpu, cpu);
 	}
 
-	ctxscope_ustack_sample(row, prev);
-	if (ctxscope_kstack_due(row, prev_state))
-		ctxscope_kstack_switch_out(row, prev, prev_state);
+	sp = ctxscope_user_sp(prev);
+	due = ctxscope_kstack_due(row, prev_state);
+	if (unlikely(due || sp < READ_ONCE(row->ustack_floor)))
+		ctxscope_row_stacks(row, prev, prev_state, sp, due);
+}
+
+/* A miss in the row cache: the hash table's row, if the task has one. */
+static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
+						   enum ctxscope_counter cls,
+						   bool voluntary,
+						   unsigned int prev_state,
+						   u32 slot)
+{
+	struct ctxscope_task *row = ctxscope_task_lookup(prev);
+
+	if (!row) {
+		ctxscope_tlb_credit(NULL);
+		return;
+	}
+	this_cpu_write(ctxscope_row_cache.row[slot], row);
+	ctxscope_row_switch_out(row, prev, cls, voluntary, prev_state);
+}
+
+/* prev's share of the switch: counted in its own row, if it has one. */
+static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
+						     enum ctxscope_counter cls,
+						     bool voluntary,
+						     unsigned int prev_state)
+{
+	u32 slot = hash_ptr(prev, CTXSCOPE_ROW_CACHE_BITS);
+	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
+
+	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
+	if (likely(row && smp_load_acquire(&row->task) == prev))
+		ctxscope_row_switch_out(row, prev, cls, voluntary, prev_state);
+	else
+		ctxscope_task_switch_out_miss(prev, cls, voluntary, prev_state,
+					      slot);
 }
 
 void ctxscope_probe_sched_switch(void *data, bool preempt,
@@ -180,14 +222,13 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 struct task_struct *next,
 				 unsigned int prev_state)
 {
-	const struct mm_struct *prev_mm = prev->active_mm;
-	const struct mm_struct *next_mm = next->mm;
-	enum ctxscope_counter cls = ctxscope_classify(prev, next, prev_mm,
-						      next_mm);
+	struct ctxscope_switch_kind k = ctxscope_classify(prev, next,
+							  prev->active_mm,
+							  next->mm);
 	/* __schedule() charges prev->nvcsw exactly under this condition. */
 	bool voluntary = !preempt && prev_state != TASK_RUNNING;
 
-	this_cpu_inc(ctxscope_cpu_counters.count[cls]);
+	this_cpu_inc(ctxscope_cpu_counters.count[k.cls]);
 	/*
 	 * Everything else is published after the class, so that a reader
 	 * that loads it before the classes never sees more voluntary, mm or
@@ -195,17 +236,14 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 	 */
 	smp_wmb();
 	this_cpu_add(ctxscope_cpu_counters.count[CTXSCOPE_VOLUNTARY], (u64)voluntary);
-
-	if (!next_mm)
-		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_LAZY_SWITCHES]);
-	else if (next_mm != prev_mm)
-		this_cpu_inc(ctxscope_cpu_counters.count[CTXSCOPE_MM_SWITCHES]);
+	if (k.mm_counter >= 0)
+		this_cpu_inc(ctxscope_cpu_counters.count[k.mm_counter]);
 
 	/* Its tlb_flush, if it loads another mm, comes next (tlb.h). */
 	this_cpu_write(ctxscope_cpu_counters.tlb_switching, prev);
 
 	if (static_branch_likely(&ctxscope_task_rows))
-		ctxscope_task_switch_out(prev, cls, voluntary, prev_state);
+		ctxscope_task_switch_out(prev, k.cls, voluntary, prev_state);
 	else					/* max_tasks=0 */
 		ctxscope_tlb_credit(NULL);
 }

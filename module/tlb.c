@@ -31,9 +31,11 @@ void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
 	if (v.counter >= 0)
 		this_cpu_inc(ctxscope_cpu_counters.count[v.counter]);
 	if (v.flush_in)
-		this_cpu_inc(ctxscope_cpu_counters.tlb_flush_in);
+		this_cpu_or(ctxscope_cpu_counters.tlb_pending,
+			    CTXSCOPE_TLB_PENDING_FLUSH);
 	if (v.ipi_sent)
-		this_cpu_inc(ctxscope_cpu_counters.tlb_ipi_sent);
+		this_cpu_add(ctxscope_cpu_counters.tlb_pending,
+			     CTXSCOPE_TLB_PENDING_IPI);
 }
 
 ctxscope_assert_probe(tlb_flush, ctxscope_probe_tlb_flush);
