@@ -44,7 +44,7 @@ scaled() {
 			if ($i ~ /^ctxscope\.scale=[0-9]+$/) { p = substr($i, 16) + 0 }
 		if (p < 1 || p > 100) p = 100
 		v = int(n * p / 100)
-		print v > 0 ? v : 1
+		print (v > 0 ? v : 1)
 	}' /proc/cmdline
 }
 

@@ -215,16 +215,42 @@ static pid_t start_reader(const char *file)
 	}
 }
 
+static int park_fd;
+
+static void *parked(void *arg)
+{
+	char c;
+
+	(void)arg;
+	return (void *)(long)read(park_fd, &c, 1);
+}
+
 TEST_F_TIMEOUT(robust, hundred_thousand_tasks_through_a_small_table, 1800)
 {
 	uint64_t dropped, tracked;
+	pthread_t park[300];
 	struct cs_table t;
 	pid_t readers[2];
+	int i, stale = 0, fds[2];
 	double start;
 	size_t row;
-	int i, stale = 0;
 
 	ASSERT_EQ(0, module_reload("max_tasks=256 exit_log=64"));
+	/*
+	 * 300 threads alive at once fill the table whatever the pace of the
+	 * churn below (on a slow kernel rows may be freed as fast as tasks
+	 * come); then they go and their rows are reused.
+	 */
+	ASSERT_EQ(0, pipe(fds));
+	park_fd = fds[0];
+	for (i = 0; i < 300; i++)
+		ASSERT_EQ(0, pthread_create(&park[i], NULL, parked, NULL));
+	EXPECT_LT(0U, summary_key("tasks_dropped"));
+	close(fds[1]);
+	for (i = 0; i < 300; i++)
+		pthread_join(park[i], NULL);
+	close(fds[0]);
+
 	readers[0] = start_reader("tasks");
 	readers[1] = start_reader("processes");
 	cs_pin_self(0);
