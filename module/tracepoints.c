@@ -11,7 +11,10 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
+#include <trace/events/sched.h>
+#include <trace/events/tlb.h>
 
+#include "compat.h"
 #include "ctxscope.h"
 #include "task_table.h"
 #include "tlb.h"
@@ -22,6 +25,31 @@ struct ctxscope_tracepoint {
 	struct tracepoint *tp;
 	bool attached;
 };
+
+#ifdef CTXSCOPE_ATTACH_ONLY
+/*
+ * A build for make bench only (KCFLAGS=-DCTXSCOPE_ATTACH_ONLY): the two
+ * tracepoints that fire on every switch get probes that return at once,
+ * which measures what being attached costs before a probe does anything
+ * (docs/performance.md). Its counters stay at zero.
+ */
+static void ctxscope_nop_sched_switch(void *data, bool preempt,
+				      struct task_struct *prev,
+				      struct task_struct *next,
+				      unsigned int prev_state)
+{
+}
+
+static void ctxscope_nop_tlb_flush(void *data, int reason,
+				   unsigned long pages)
+{
+}
+
+ctxscope_assert_probe(sched_switch, ctxscope_nop_sched_switch);
+ctxscope_assert_probe(tlb_flush, ctxscope_nop_tlb_flush);
+#define ctxscope_probe_sched_switch	ctxscope_nop_sched_switch
+#define ctxscope_probe_tlb_flush	ctxscope_nop_tlb_flush
+#endif
 
 static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
 	[CTXSCOPE_TP_SCHED_SWITCH] = {
