@@ -12,29 +12,21 @@
 #include "task_table.h"
 #include "tlb.h"
 
-/* "00" to "99": two digits per division, half the divisions. */
-static const char ctxscope_digit_pairs[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233"
-	"34353637383940414243444546474849505152535455565758596061626364656667"
-	"6869707172737475767778798081828384858687888990919293949596979899";
-
+/* Two digits per 64-bit division: half the divisions of one at a time. */
 static void ctxscope_row_digits(struct ctxscope_row_text *t, u64 v)
 {
 	char digits[20];		/* U64_MAX has 20 */
-	unsigned int i = sizeof(digits);
+	unsigned int i = sizeof(digits), r;
 
 	while (v >= 100) {
-		unsigned int r = do_div(v, 100);
-
-		i -= 2;
-		memcpy(&digits[i], &ctxscope_digit_pairs[2 * r], 2);
+		r = do_div(v, 100);
+		digits[--i] = '0' + r % 10;
+		digits[--i] = '0' + r / 10;
 	}
-	if (v >= 10) {
-		i -= 2;
-		memcpy(&digits[i], &ctxscope_digit_pairs[2 * v], 2);
-	} else {
-		digits[--i] = '0' + v;
-	}
+	r = v;				/* below 100 */
+	if (r >= 10)
+		digits[--i] = '0' + r % 10;
+	digits[--i] = '0' + (r >= 10 ? r / 10 : r);
 	memcpy(&t->buf[t->len], &digits[i], sizeof(digits) - i);
 	t->len += sizeof(digits) - i;
 }
