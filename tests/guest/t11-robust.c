@@ -169,10 +169,10 @@ static int kmsg_has(int fd, const char *text)
 {
 	char rec[8192];
 	int found = 0;
-	ssize_t n;
 
 	for (;;) {
-		n = read(fd, rec, sizeof(rec) - 1);
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+
 		if (n < 0 && errno == EPIPE)
 			continue;	/* records overwritten meanwhile */
 		if (n <= 0)
