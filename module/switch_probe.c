@@ -179,7 +179,7 @@ static __always_inline void ctxscope_row_switch_out(struct ctxscope_task *row,
 
 	sp = ctxscope_user_sp(prev);
 	due = ctxscope_kstack_due(row, prev_state);
-	if (unlikely(due || sp < READ_ONCE(row->ustack_floor)))
+	if (unlikely(due || ctxscope_ustack_news(row, sp)))
 		ctxscope_row_stacks(row, prev, prev_state, sp, due);
 }
 

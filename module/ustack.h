@@ -28,21 +28,21 @@ static __always_inline unsigned long ctxscope_user_sp(struct task_struct *p)
 void ctxscope_ustack_sample_slow(struct ctxscope_task *row, unsigned long sp);
 
 /*
- * Switch-out of prev (current): record how deep its user stack is. Only a
- * sample below the row's floor can say something new (ustack.c), so most
- * switches stop after one comparison.
+ * Whether a sample at sp can say something new: only one below the row's
+ * floor can (ustack.c), so most switch-outs stop after this comparison.
  */
+static __always_inline bool ctxscope_ustack_news(const struct ctxscope_task *row,
+						 unsigned long sp)
+{
+	return sp < READ_ONCE(row->ustack_floor);
+}
+
+/* A switch-out of the row's task with its user sp at sp. */
 static __always_inline void ctxscope_ustack_sample_sp(struct ctxscope_task *row,
 						      unsigned long sp)
 {
-	if (unlikely(sp < READ_ONCE(row->ustack_floor)))
+	if (unlikely(ctxscope_ustack_news(row, sp)))
 		ctxscope_ustack_sample_slow(row, sp);
-}
-
-static __always_inline void ctxscope_ustack_sample(struct ctxscope_task *row,
-						   struct task_struct *prev)
-{
-	ctxscope_ustack_sample_sp(row, ctxscope_user_sp(prev));
 }
 
 /*
