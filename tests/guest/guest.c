@@ -263,6 +263,33 @@ int gettid_(void)
 	return (int)syscall(SYS_gettid);
 }
 
+int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+int kmsg_has(int fd, const char *text)
+{
+	char rec[8192];
+	int found = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten meanwhile */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		found |= strstr(rec, text) != NULL;
+	}
+	return found;
+}
+
 long scaled(long n)
 {
 	static long percent = -1;

@@ -64,6 +64,17 @@ int gettid_(void);
 /* Reloads the module with the given parameters; returns insmod's status. */
 int module_reload(const char *params);
 
+/* A reader of /dev/kmsg that starts after every message logged so far. */
+int kmsg_from_now(void);
+
+/*
+ * Whether a kernel message logged since kmsg_from_now() contains text:
+ * only new ones, so that a message an earlier load printed cannot pass
+ * for a later one's (busybox's dmesg cannot clear the log). Reads fd to
+ * its end.
+ */
+int kmsg_has(int fd, const char *text);
+
 /*
  * n scaled by the kernel parameter ctxscope.scale=PERCENT (default 100,
  * at least 1): the debug kernel runs the stress and churn tests at a

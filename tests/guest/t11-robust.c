@@ -150,39 +150,6 @@ TEST_F_TIMEOUT(robust, random_control_writes_only_reset_acts, 600)
 
 /* ---- 4. Module parameters --------------------------------------------- */
 
-/* A reader of /dev/kmsg that starts after every message logged so far. */
-static int kmsg_from_now(void)
-{
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd >= 0)
-		lseek(fd, 0, SEEK_END);
-	return fd;
-}
-
-/*
- * Whether a kernel message logged since kmsg_from_now() contains text:
- * only new ones, so that a message an earlier load printed cannot pass
- * for this one's (busybox's dmesg cannot clear the log).
- */
-static int kmsg_has(int fd, const char *text)
-{
-	char rec[8192];
-	int found = 0;
-
-	for (;;) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-
-		if (n < 0 && errno == EPIPE)
-			continue;	/* records overwritten meanwhile */
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		found |= strstr(rec, text) != NULL;
-	}
-	return found;
-}
-
 TEST_F_TIMEOUT(robust, every_invalid_parameter_is_refused_naming_it, 600)
 {
 	static const struct {
