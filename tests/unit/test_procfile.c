@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "procfile.h"
@@ -286,6 +287,91 @@ TEST(missing_file_means_module_not_loaded)
 	EXPECT_NE(NULL, strstr(detail, "/nonexistent/ctxscope/summary"));
 	EXPECT_STREQ("ctxscope module not loaded",
 		     cs_status_str(CS_ERR_NOMODULE));
+}
+
+TEST(every_error_names_its_line)
+{
+	static const struct {
+		const char *text;
+		const char *line;
+	} cases[] = {
+		{ "", "line 1:" },
+		{ "cpu switches\n0 1\n1", "line 3:" },	/* cut short */
+		{ "cpu switches\n0 1\n1 2 3\n", "line 3:" },
+		{ "cpu switches\n0 1\n1 x\n", "line 3:" },
+		{ "cpu Switches\n0 1\n", "line 1:" },
+		{ "cpu cpu\n0 1\n", "line 1:" },		/* twice */
+	};
+	static const char nul[] = "cpu switches\n0 1\n2 \0\n";
+	char detail[CS_DETAIL_MAX];
+	struct cs_summary sm;
+	struct cs_table t;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		detail[0] = '\0';
+		EXPECT_EQ(CS_ERR_PARSE, cs_table_parse(cases[i].text,
+						       strlen(cases[i].text),
+						       &t, detail));
+		EXPECT_EQ(0, strncmp(detail, cases[i].line,
+				     strlen(cases[i].line))) {
+			TH_LOG("case %zu: \"%s\" gives \"%s\"", i,
+			       cases[i].text, detail);
+		}
+	}
+	EXPECT_EQ(CS_ERR_PARSE, cs_table_parse(nul, sizeof(nul) - 1, &t, detail));
+	EXPECT_STREQ("line 3: NUL byte", detail);
+	detail[0] = '\0';
+	EXPECT_EQ(CS_ERR_PARSE, cs_summary_parse("format 1\nswitches 1\nbad\n",
+						 24, &sm, detail));
+	EXPECT_STREQ("line 3: expected \"key value\"", detail);
+}
+
+TEST(read_errors_name_the_file_and_the_line)
+{
+	char path[] = "/tmp/ctxscope-test-XXXXXX", detail[CS_DETAIL_MAX] = "";
+	static const char text[] = "pid comm\n1 a\n2 b c\n";
+	struct cs_table t;
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(text), write(fd, text, strlen(text)));
+	close(fd);
+	EXPECT_EQ(CS_ERR_PARSE, cs_table_read(path, &t, detail));
+	EXPECT_NE(NULL, strstr(detail, path));
+	EXPECT_NE(NULL, strstr(detail, "line 3:")) {
+		TH_LOG("%s", detail);
+	}
+	unlink(path);
+}
+
+TEST(a_missing_column_is_an_error_not_a_crash)
+{
+	static const char *const need[] = { "pid", "comm", NULL };
+	char detail[CS_DETAIL_MAX] = "";
+	struct cs_table t;
+
+	ASSERT_EQ(CS_OK, parse_table("pid tgid\n1 1\n", &t));
+	EXPECT_EQ(CS_ERR_PARSE, cs_table_require(&t, need, detail));
+	EXPECT_STREQ("line 1: no column comm", detail);
+	/* A column that is not there reads as nothing, never out of bounds. */
+	EXPECT_EQ(NULL, cs_table_str(&t, 0, cs_table_col(&t, "comm")));
+	EXPECT_EQ(0U, cs_table_num(&t, 0, -1));
+	EXPECT_EQ(0U, cs_table_num(&t, 5, 0));
+	EXPECT_EQ(0U, cs_table_num(&t, 0, 2));
+	cs_table_free(&t);
+}
+
+TEST(a_missing_summary_key_is_named)
+{
+	static const char *const need[] = { "switches", "since_ns", NULL };
+	char detail[CS_DETAIL_MAX] = "";
+	struct cs_summary s;
+
+	ASSERT_EQ(CS_OK, parse_summary("format 1\nswitches 4\n", &s));
+	EXPECT_EQ(CS_ERR_PARSE, cs_summary_require(&s, need, detail));
+	EXPECT_STREQ("no key since_ns", detail);
+	cs_summary_free(&s);
 }
 
 TEST_HARNESS_MAIN
