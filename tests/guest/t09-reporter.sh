@@ -29,7 +29,7 @@ artifact() {
 # 4 seen on 6.12 with the host loaded, hence 8, against rows of 1,000 to
 # 6,000 switches that a misattribution would move.
 tree_attribution() {
-	ctxscope stat -o prometheus -O /tmp/stat.prom -- cs-workload tree 2>/tmp/tree.log || return 1
+	ctxscope stat --per-pid -o prometheus -O /tmp/stat.prom -- cs-workload tree 2>/tmp/tree.log || return 1
 	awk '
 	FNR == NR {
 		if (match($0, /pid=[0-9]+/)) {
@@ -38,9 +38,11 @@ tree_attribution() {
 		}
 		next
 	}
-	/^ctxscope_processes_switches_total/ {
+	# A process: its voluntary and involuntary series add up to its switches.
+	/^ctxscope_process_context_switches_by_type_total/ {
 		match($0, /tgid="[0-9]+"/); pid = substr($0, RSTART + 6, RLENGTH - 7)
-		got[pid] = $NF; rows++
+		if (!(pid in got)) rows++
+		got[pid] += $NF
 	}
 	END {
 		for (p in want) {
@@ -112,7 +114,7 @@ check "stat_exits_128_plus_signal_for_a_killed_command" killed_status
 check "stat_reports_a_missing_command_with_127" error_status 127 ctxscope stat -- /no/such/command
 check "stat_interval_mode_prints_exactly_n_csv_rows" lines 6 "ctxscope stat -a -i 0.2 -n 5 -o csv"
 check "stat_interval_mode_prints_exactly_n_json_lines" lines 4 "ctxscope stat -a -i 0.2 -n 4 -o json"
-check "stat_interval_mode_prints_n_human_lines_and_a_header" lines 4 "ctxscope stat -a -i 0.2 -n 3"
+check "stat_interval_mode_prints_n_human_lines_a_header_and_an_average" lines 5 "ctxscope stat -a -i 0.2 -n 3"
 check "top_prints_n_refreshes" lines 2 "ctxscope top -i 0.5 -n 2 -o json"
 check "bench_reports_both_modes_and_the_class_mix" bench_mix
 check "tasks_shows_the_stacks_of_init" sh -c "ctxscope tasks -p 1 | grep -q ' init\$'"
@@ -127,7 +129,7 @@ artifact jsonl top ctxscope top -i 0.5 -n 2 -o json
 artifact json bench ctxscope bench --loops 1000 --size 0,16 -o json
 artifact prometheus stat-system ctxscope stat -a -o prometheus
 artifact prometheus stat-command ctxscope stat -o prometheus -O /tmp/report -- cs-workload ring thread 8 500
-artifact prometheus tasks ctxscope tasks -o prometheus
+artifact prometheus tasks ctxscope tasks --per-pid -o prometheus
 artifact prometheus bench ctxscope bench --loops 1000 --size 0 -o prometheus
 
 rmmod ctxscope
