@@ -133,6 +133,8 @@ int cs_cgroup2_find(struct cs_cgroup2 *cg, char *why)
 		rest = below(self, field[3]);
 		if (!rest || !cs_cgroup2_is_dir(field[4]))
 			continue;
+		if (!strcmp(rest, "/"))
+			rest = "";	/* the mount's own root */
 		/* /sys/fs/cgroup first, then the hybrid's unified, then any. */
 		if (found && strcmp(field[4], "/sys/fs/cgroup") != 0)
 			continue;

@@ -80,15 +80,9 @@ static void human_metric(const struct out_metric *m, FILE *out)
 		format_num(m->rate, 1, r, sizeof(r));
 		snprintf(extra, sizeof(extra), "#  %s/s", r);
 	}
-	if (!isnan(m->rel_error)) {
+	if (!isnan(m->rel_error))
 		snprintf(more, sizeof(more), "  ( +- %5.2f%% )",
 			 100 * m->rel_error);
-	} else if (!isnan(m->kernel)) {
-		char k[48];
-
-		format_num(m->kernel, 0, k, sizeof(k));
-		snprintf(more, sizeof(more), "  (kernel's count: %s)", k);
-	}
 	if (more[0])
 		fprintf(out, " %18s  %-34s %-10s%s\n", num, m->label, extra,
 			more);
@@ -96,6 +90,11 @@ static void human_metric(const struct out_metric *m, FILE *out)
 		fprintf(out, " %18s  %-34s %s\n", num, m->label, extra);
 	else
 		fprintf(out, " %18s  %s\n", num, m->label);
+	/* The kernel's own count right below the module's, to compare. */
+	if (!isnan(m->kernel)) {
+		format_num(m->kernel, 0, num, sizeof(num));
+		fprintf(out, " %18s    the kernel's count of them (wait4)\n", num);
+	}
 }
 
 static void human_section(const struct out_section *s, FILE *out)

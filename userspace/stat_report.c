@@ -333,7 +333,7 @@ static void stat_notes(struct out_doc *d, const struct stat_result *r)
 	if (cs_get(&r->b, "since_ns") != cs_get(&r->a, "since_ns"))
 		out_note(d, "the counters were reset while it ran: figures are since the reset");
 	if (r->ran && r->scope)
-		out_note(d, "the kernel's counts (wait4 rusage) stop before each thread's last switch-out: the module's voluntary count is higher by about one per thread");
+		out_note(d, "the kernel's counts (wait4 rusage) miss the last switch-out of each thread that exits before its process does: the module's can be higher by one per such thread");
 	if (cs_get(&r->b, "tasks_dropped") != cs_get(&r->a, "tasks_dropped"))
 		out_note(d, "%llu tasks found the module's table full while it ran: their switches are missing from the per-process figures (raise max_tasks)",
 			 (unsigned long long)(cs_get(&r->b, "tasks_dropped") -

@@ -15,7 +15,9 @@
  * once; the system-wide counters are read right then, before anything
  * else. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to ctxscope go to the
  * command (a key at the terminal reaches the command by itself); the
- * report is still written and the group removed.
+ * report is still written and the group removed. The command starts with
+ * the default action for them, as under perf stat, but for a SIGHUP that
+ * was ignored (nohup).
  */
 #define _GNU_SOURCE
 
@@ -59,11 +61,21 @@ static int stat_sig_setup(struct stat_sig *s)
 	memset(s, 0, sizeof(*s));
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	/* One ignored on entry (nohup) stays ignored, for the command too. */
-	for (i = 0; i < sizeof(stat_forwarded) / sizeof(stat_forwarded[0]); i++)
-		if (sigaction(stat_forwarded[i], NULL, &sa) == 0 &&
-		    sa.sa_handler != SIG_IGN)
-			sigaddset(&set, stat_forwarded[i]);
+	for (i = 0; i < sizeof(stat_forwarded) / sizeof(stat_forwarded[0]); i++) {
+		int sig = stat_forwarded[i];
+
+		/* SIGHUP ignored on entry (nohup) stays ignored, for CMD too. */
+		if (sig == SIGHUP && sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			continue;
+		/*
+		 * The others are caught even if ignored on entry (a background
+		 * job of a script), and CMD starts with their default action,
+		 * as under perf stat. Blocked, they wait in the signalfd.
+		 */
+		signal(sig, SIG_DFL);
+		sigaddset(&set, sig);
+	}
 	if (sigprocmask(SIG_BLOCK, &set, &s->old)) {
 		cs_error("sigprocmask: %s", strerror(errno));
 		return CS_EXIT_OSERR;

@@ -32,17 +32,22 @@ static void stat_on_signal(int sig)
 	stat_stop = 1;
 }
 
-/* Without SA_RESTART: a signal ends the sleep at once. */
+/*
+ * Without SA_RESTART: a signal ends the sleep at once. SIGINT and SIGTERM
+ * even if ignored on entry (in a script's background job); SIGHUP unless
+ * ignored (nohup).
+ */
 static void stat_catch_signals(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = stat_on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	if (sigaction(SIGHUP, NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 }
 
 int stat_prometheus_snapshot(const char *path)
