@@ -273,6 +273,36 @@ int cs_prom_summary_getter(const void *summary, const char *key, double *v)
 	return 0;
 }
 
+int cs_prom_row_getter(const void *row, const char *key, double *v)
+{
+	const struct cs_prom_row *r = row;
+	int c = cs_table_col(r->t, key);
+
+	if (c < 0)
+		return -1;
+	*v = (double)cs_table_num(r->t, r->row, c);
+	return 0;
+}
+
+void cs_prom_add_system(struct cs_prom *p, const struct cs_summary *s,
+			const struct cs_table *cpus)
+{
+	size_t row;
+
+	cs_prom_add_health(p, s);
+	for (row = 0; row < cpus->nrows; row++) {
+		struct cs_prom_row r = { cpus, row };
+		char cpu[24];
+		double online;
+
+		snprintf(cpu, sizeof(cpu), "%llu", (unsigned long long)
+			 cs_table_num(cpus, row, cs_table_col(cpus, "cpu")));
+		if (!cs_prom_row_getter(&r, "online", &online))
+			cs_prom_add(p, CS_PROM_CPU_ONLINE, online, "cpu", cpu);
+		cs_prom_add_counts(p, cs_prom_row_getter, &r, "cpu", cpu);
+	}
+}
+
 static double clock_seconds(clockid_t clk)
 {
 	struct timespec ts;

@@ -121,11 +121,27 @@ void cs_prom_add_counts(struct cs_prom *p, cs_prom_getter get,
 /* A getter for cs_prom_add_counts over a summary. */
 int cs_prom_summary_getter(const void *summary, const char *key, double *v);
 
+/* A getter over a row of a table (cpus, processes, cgroups). */
+struct cs_prom_row {
+	const struct cs_table *t;
+	size_t row;
+};
+int cs_prom_row_getter(const void *row, const char *key, double *v);
+
 /*
  * The module's health: info (version, /proc format, pcid, pti, tlb),
  * counters' start time, table use and drops; from a summary.
  */
 void cs_prom_add_health(struct cs_prom *p, const struct cs_summary *s);
+
+/*
+ * What a scrape of the module holds: its health, and its counters per
+ * CPU (cpu="N"; the system-wide count is their sum, so it is not
+ * repeated), with whether each CPU is online. stat -a -o prometheus
+ * writes this; a long-running exporter would write it per scrape.
+ */
+void cs_prom_add_system(struct cs_prom *p, const struct cs_summary *s,
+			const struct cs_table *cpus);
 
 /* Every family with samples, in table order: HELP, TYPE, samples. */
 int cs_prom_write(const struct cs_prom *p, FILE *out);

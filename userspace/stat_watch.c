@@ -57,7 +57,7 @@ int stat_prometheus_snapshot(const char *path)
 	struct cs_table cpus;
 	struct cs_prom *p;
 	char *buf = NULL;
-	size_t row, len = 0;
+	size_t len = 0;
 	FILE *mem;
 	int ret = cs_outfile_open(&out, path, STDOUT_FILENO);
 
@@ -75,30 +75,7 @@ int stat_prometheus_snapshot(const char *path)
 		return ret;
 	}
 	p = cs_prom_new();
-	cs_prom_add_health(p, &s);
-	/* Per CPU only: the system-wide count is their sum. */
-	for (row = 0; row < cpus.nrows; row++) {
-		struct cs_summary one;
-		char cpu[24];
-		size_t c;
-
-		snprintf(cpu, sizeof(cpu), "%llu",
-			 (unsigned long long)cs_cell(&cpus, row, "cpu"));
-		cs_prom_add(p, CS_PROM_CPU_ONLINE,
-			    (double)cs_cell(&cpus, row, "online"), "cpu", cpu);
-		/* The row as a summary, for the same getter. */
-		memset(&one, 0, sizeof(one));
-		one.kv = calloc(cpus.ncols, sizeof(*one.kv));
-		if (!one.kv)
-			continue;
-		for (c = 0; c < cpus.ncols; c++) {
-			one.kv[c].key = cpus.cols[c];
-			one.kv[c].value = cs_table_num(&cpus, row, (int)c);
-		}
-		one.n = cpus.ncols;
-		cs_prom_add_counts(p, cs_prom_summary_getter, &one, "cpu", cpu);
-		free(one.kv);
-	}
+	cs_prom_add_system(p, &s, &cpus);
 	/* Rendered whole, then written at once (or renamed into place). */
 	mem = open_memstream(&buf, &len);
 	if (mem) {
