@@ -230,13 +230,15 @@ static void stat_run_info(struct out_doc *d, const struct stat_opts *o,
 		out_field_strv(d, "run.argv", r->argv, argc);
 	}
 	if (r->pids) {
-		double v[64];
+		double *v = calloc(r->pids->n + 1, sizeof(*v));
 		size_t i;
 
-		for (i = 0; i < r->pids->n && i < 64; i++)
+		for (i = 0; v && i < r->pids->n; i++)
 			v[i] = r->pids->v[i];
 		out_info(d, "pids", "%s", pids);
-		out_field_numv(d, "run.pids", v, i);
+		if (v)
+			out_field_numv(d, "run.pids", v, r->pids->n);
+		free(v);
 	}
 	if (r->cgroup) {
 		out_info(d, "cgroup", "%s and the groups below it", r->cgroup);
