@@ -35,11 +35,14 @@ elapsed() {
 # signalled SIG WANT: the command signals ctxscope, which must pass it on.
 signalled() {
 	rm -f /tmp/s.json
-	ctxscope stat -o json -O /tmp/s.json -- sh -c "kill -$1 \$PPID; exec sleep 20"
+	ctxscope stat -o json -O /tmp/s.json -- sh -c "kill -$1 \$PPID; exec sleep 20" 2>/tmp/s.err
 	st=$?
 	diag "exit $st (want $2); signal $(json_num /tmp/s.json run signal), $(json_num /tmp/s.json run elapsed_seconds) s"
 	[ "$st" -eq "$2" ] && [ "$(json_num /tmp/s.json run signal)" -eq $(($2 - 128)) ] &&
-		no_run_groups
+		no_run_groups && return 0
+	sed 's/^/# stderr: /' /tmp/s.err
+	grep -E 'Sig(Blk|Ign)' /proc/$$/status | sed 's/^/# this shell: /'
+	return 1
 }
 
 # kill -TERM of a ctxscope stat in the background: the command ends too.
@@ -100,13 +103,15 @@ system_while() {
 	[ "$p" -ge 4000 ] && ! grep -q '"command":{' /tmp/a.json
 }
 
-# -A: a process ping-pong pinned to CPU 1 shows on CPU 1, not CPU 0.
+# -A: a process ping-pong pinned to CPU 1 shows on CPU 1 (its 4,000
+# switches but for the first and the last, from and to other tasks), not
+# on CPU 0.
 per_cpu() {
 	ctxscope stat -a -A -o prometheus -O /tmp/c.prom -- cs-workload pingpong process 2000 1 >/dev/null || return 1
 	c0=$(prom_sum /tmp/c.prom '^ctxscope_context_switches_total[{]cpu="0",class="process"')
 	c1=$(prom_sum /tmp/c.prom '^ctxscope_context_switches_total[{]cpu="1",class="process"')
 	diag "process switches: CPU 0 $c0, CPU 1 $c1"
-	[ "$c1" -ge 4000 ] && [ "$c0" -lt 400 ]
+	[ "$c1" -ge 3900 ] && [ "$c0" -lt 400 ]
 }
 
 # The voluntary and involuntary switches of all threads of PID.
