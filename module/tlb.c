@@ -29,7 +29,7 @@ void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
 	if (switching != before)
 		this_cpu_write(ctxscope_cpu_counters.tlb_switching, switching);
 	if (v.counter >= 0)
-		this_cpu_inc(ctxscope_cpu_counters.count[v.counter]);
+		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[v.counter]);
 	if (v.flush_in)
 		this_cpu_or(ctxscope_cpu_counters.tlb_pending,
 			    CTXSCOPE_TLB_PENDING_FLUSH);
