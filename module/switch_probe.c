@@ -52,25 +52,32 @@ static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
 		   row->tlb_ipi_sent + pending / CTXSCOPE_TLB_PENDING_IPI);
 }
 
+/* This CPU's count of a switch: cell_base is ctxscope_cell(cls, 0, mm). */
+static __always_inline void ctxscope_count_switch(unsigned int cell_base,
+						  unsigned int voluntary)
+{
+	this_cpu_inc(ctxscope_cpu_counters.counts.cell[cell_base +
+		     voluntary * CTXSCOPE_NR_MM_KINDS]);
+}
+
 /*
  * The first switch-out after a reset (or the first at all of a row made
- * before the probe was attached): the counts start from zero, and the
- * task's nvcsw before this switch becomes the base of voluntary. A synced
- * row knows it (nvcsw_seen); an unsynced one decides this one switch from
- * the tracepoint's arguments.
+ * before the probe was live): the counts start from zero, and the task's
+ * nvcsw before this switch becomes the base of voluntary, and what
+ * nvcsw_seen is compared with next. A synced row knows that value; an
+ * unsynced one decides this one switch from the tracepoint's arguments.
  */
-static noinline unsigned int ctxscope_row_rearm(struct ctxscope_task *row,
-						u32 epoch, unsigned long nvcsw,
-						unsigned int voluntary_args)
+static __always_inline void ctxscope_row_rearm(struct ctxscope_task *row,
+					       u32 epoch, unsigned long nvcsw,
+					       bool preempt,
+					       unsigned int prev_state)
 {
-	bool synced = row->epoch != CTXSCOPE_EPOCH_UNSYNCED;
-	unsigned int voluntary;
-	unsigned long before;
+	unsigned long before = row->nvcsw_seen;
 	int i;
 
-	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, synced,
-					      voluntary_args);
-	before = synced ? row->nvcsw_seen : nvcsw - voluntary;
+	if (row->epoch == CTXSCOPE_EPOCH_UNSYNCED)
+		before = nvcsw - ctxscope_voluntary_from_args(preempt,
+							      prev_state);
 	for (i = 0; i < CTXSCOPE_NR_CLASSES; i++)
 		WRITE_ONCE(row->to[i], 0);
 	WRITE_ONCE(row->migrations, 0);
@@ -81,13 +88,12 @@ static noinline unsigned int ctxscope_row_rearm(struct ctxscope_task *row,
 	/* Pairs with smp_rmb() in ctxscope_task_snapshot(). */
 	smp_wmb();
 	WRITE_ONCE(row->epoch, epoch);
-	return voluntary;
 }
 
 /*
  * The stacks' slow paths, out of line: a user sp below the row's floor,
- * a kernel stack scan. Everything before them is calls-free, so that the
- * common path saves no registers.
+ * a kernel stack scan. Called last, as a tail call, so that the common
+ * path calls nothing and saves no registers.
  */
 static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
 					 struct task_struct *prev,
@@ -99,15 +105,15 @@ static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
 }
 
 /*
- * prev's share of the switch, counted in its row. Returns whether the
- * kernel charged it to prev->nvcsw: the task's own counter moved since
- * its last switch-out, which holds on every kernel, also where the
- * tracepoint reports a sleep aborted by a signal as TASK_RUNNING (6.12's
- * try_to_block_task()).
+ * prev's switch-out, counted in its row and in this CPU's cell. Voluntary
+ * is whether the kernel charged it to prev->nvcsw: the task's own counter
+ * moved since its last switch-out, which holds on every kernel, also
+ * where the tracepoint reports a sleep aborted by a signal as
+ * TASK_RUNNING (6.12's try_to_block_task()).
  */
-static __always_inline unsigned int
+static __always_inline void
 ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
-			unsigned int cls, unsigned int voluntary_args,
+			unsigned int cls, unsigned int cell_base, bool preempt,
 			unsigned int prev_state)
 {
 	u32 epoch = READ_ONCE(ctxscope_tables.epoch);
@@ -119,11 +125,8 @@ ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
 	bool due;
 
 	if (unlikely(row->epoch != epoch))
-		voluntary = ctxscope_row_rearm(row, epoch, nvcsw,
-					       voluntary_args);
-	else
-		voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen,
-						      true, voluntary_args);
+		ctxscope_row_rearm(row, epoch, nvcsw, preempt, prev_state);
+	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
 	ctxscope_tlb_credit(row);
 
 	n = row->to[cls] + 1;
@@ -140,11 +143,12 @@ ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
 		WRITE_ONCE(row->last_cpu, cpu);
 	}
 
+	ctxscope_count_switch(cell_base, voluntary);
+
 	sp = ctxscope_user_sp(prev);
 	due = ctxscope_kstack_due(n, prev_state);
 	if (unlikely(due || ctxscope_ustack_news(row, sp)))
 		ctxscope_row_stacks(row, prev, sp, due);
-	return voluntary;
 }
 
 /*
@@ -168,37 +172,48 @@ struct ctxscope_row_cache {
 
 static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
 
-/* A miss in the row cache: the hash table's row, if the task has one. */
-static noinline unsigned int
-ctxscope_task_switch_out_miss(struct task_struct *prev, unsigned int cls,
-			      unsigned int voluntary_args,
-			      unsigned int prev_state, u32 slot)
+/*
+ * A miss in the row cache: the hash table's row, if the task has one;
+ * without one, voluntary as the tracepoint's arguments say.
+ */
+static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
+						   unsigned int cls,
+						   unsigned int cell_base,
+						   bool preempt,
+						   unsigned int prev_state,
+						   u32 slot)
 {
 	struct ctxscope_task *row = ctxscope_task_lookup(prev);
 
 	if (!row) {
 		ctxscope_tlb_credit(NULL);
-		return voluntary_args;
+		ctxscope_count_switch(cell_base,
+				      ctxscope_voluntary_from_args(preempt,
+								   prev_state));
+		return;
 	}
 	this_cpu_write(ctxscope_row_cache.row[slot], row);
-	return ctxscope_row_switch_out(row, prev, cls, voluntary_args,
-				       prev_state);
+	ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
+				prev_state);
 }
 
 /* prev's share of the switch: counted in its own row, if it has one. */
-static __always_inline unsigned int
-ctxscope_task_switch_out(struct task_struct *prev, unsigned int cls,
-			 unsigned int voluntary_args, unsigned int prev_state)
+static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
+						     unsigned int cls,
+						     unsigned int cell_base,
+						     bool preempt,
+						     unsigned int prev_state)
 {
 	u32 slot = hash_ptr(prev, CTXSCOPE_ROW_CACHE_BITS);
 	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
 
 	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
 	if (likely(row && smp_load_acquire(&row->task) == prev))
-		return ctxscope_row_switch_out(row, prev, cls, voluntary_args,
-					       prev_state);
-	return ctxscope_task_switch_out_miss(prev, cls, voluntary_args,
-					     prev_state, slot);
+		ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
+					prev_state);
+	else
+		ctxscope_task_switch_out_miss(prev, cls, cell_base, preempt,
+					      prev_state, slot);
 }
 
 void ctxscope_probe_sched_switch(void *data, bool preempt,
@@ -208,7 +223,7 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 {
 	const struct mm_struct *next_mm = next->mm;
 	unsigned int flags = prev->flags | next->flags;
-	unsigned int mm_kind, cls, voluntary;
+	unsigned int mm_kind, cls;
 
 	/*
 	 * The address space next runs in (context_switch()): its own mm, or,
@@ -236,21 +251,17 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 	/* Its tlb_flush, if it loads another mm, comes next (tlb.h). */
 	this_cpu_write(ctxscope_cpu_counters.tlb_switching, prev);
 
-	/*
-	 * As __schedule() decides it, from the tracepoint's arguments, for a
-	 * task without a row; with a row, from the task's own nvcsw.
-	 */
-	voluntary = ctxscope_voluntary_from_args(preempt, prev_state);
 	/* The idle task has no row: spare it the lookup. */
 	if (static_branch_likely(&ctxscope_task_rows) &&
-	    likely(!(prev->flags & PF_IDLE)))
-		voluntary = ctxscope_task_switch_out(prev, cls, voluntary,
-						     prev_state);
-	else
-		ctxscope_tlb_credit(NULL);
-
-	this_cpu_inc(ctxscope_cpu_counters.counts.cell[ctxscope_cell(cls, voluntary,
-								     mm_kind)]);
+	    likely(!(prev->flags & PF_IDLE))) {
+		ctxscope_task_switch_out(prev, cls,
+					 ctxscope_cell(cls, 0, mm_kind),
+					 preempt, prev_state);
+		return;
+	}
+	ctxscope_tlb_credit(NULL);
+	ctxscope_count_switch(ctxscope_cell(cls, 0, mm_kind),
+			      ctxscope_voluntary_from_args(preempt, prev_state));
 }
 
 ctxscope_assert_probe(sched_switch, ctxscope_probe_sched_switch);
