@@ -7,9 +7,12 @@
  */
 #define _GNU_SOURCE
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -372,6 +375,55 @@ TEST(a_missing_summary_key_is_named)
 	EXPECT_EQ(CS_ERR_PARSE, cs_summary_require(&s, need, detail));
 	EXPECT_STREQ("no key since_ns", detail);
 	cs_summary_free(&s);
+}
+
+struct later {
+	int fd;
+	const char *text;
+};
+
+static void *write_later(void *arg)
+{
+	const struct later *l = arg;
+	struct timespec ts = { 0, 50000000 };
+
+	nanosleep(&ts, NULL);
+	if (write(l->fd, l->text, strlen(l->text)) < 0)
+		return NULL;
+	close(l->fd);
+	return NULL;
+}
+
+/*
+ * A read refused with EAGAIN goes on where it stopped: here a pipe that
+ * says EAGAIN for 50 ms between the two halves of a table.
+ */
+TEST(a_read_refused_with_eagain_is_tried_again)
+{
+	static const char first[] = "pid comm\n1 a\n";
+	struct later l = { -1, "2 b\n" };
+	char detail[CS_DETAIL_MAX] = "", *buf = NULL;
+	struct cs_table t;
+	pthread_t th;
+	size_t len = 0;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, fcntl(p[0], F_SETFL, O_NONBLOCK));
+	ASSERT_EQ((ssize_t)strlen(first), write(p[1], first, strlen(first)));
+	l.fd = p[1];
+	ASSERT_EQ(0, pthread_create(&th, NULL, write_later, &l));
+	EXPECT_EQ(CS_OK, cs_read_fd(p[0], "pipe", &buf, &len, detail)) {
+		TH_LOG("%s", detail);
+	}
+	pthread_join(th, NULL);
+	close(p[0]);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(CS_OK, cs_table_parse(buf, len, &t, detail));
+	EXPECT_EQ(2U, t.nrows);
+	EXPECT_STREQ("b", cs_table_str(&t, 1, cs_table_col(&t, "comm")));
+	cs_table_free(&t);
+	free(buf);
 }
 
 TEST_HARNESS_MAIN

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void set_detail(char *detail, const char *fmt, ...)
@@ -60,35 +61,31 @@ const char *cs_status_str(enum cs_status st)
 	return "unknown error";
 }
 
-enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
-			    char *detail)
+/* How long a read refused with EAGAIN is tried again, in 5 ms steps. */
+#define CS_EAGAIN_TRIES 400
+
+static void sleep_5ms(void)
+{
+	struct timespec ts = { 0, 5000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
+			  size_t *lenp, char *detail)
 {
 	size_t cap = 4096, len = 0;
 	char *buf, *bigger;
-	int fd, err;
+	int busy = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		if (err == ENOENT)
-			return fail(detail, CS_ERR_NOMODULE, "%s: %s", path,
-				    strerror(err));
-		if (err == EACCES || err == EPERM)
-			return fail(detail, CS_ERR_ACCESS, "%s: %s", path,
-				    strerror(err));
-		return fail(detail, CS_ERR_IO, "%s: %s", path, strerror(err));
-	}
 	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return fail(detail, CS_ERR_NOMEM, "%s: out of memory", path);
-	}
 	for (;;) {
 		if (cap - len < 2) {
 			bigger = realloc(buf, cap * 2);
 			if (!bigger) {
 				free(buf);
-				close(fd);
 				return fail(detail, CS_ERR_NOMEM,
 					    "%s: out of memory", path);
 			}
@@ -102,20 +99,52 @@ enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err = errno;
+			/*
+			 * The module refuses a batch of processes or cgroups
+			 * rows while too many exits wait for readers; the
+			 * same read, again, goes on where it stopped.
+			 */
+			if (errno == EAGAIN && ++busy < CS_EAGAIN_TRIES) {
+				sleep_5ms();
+				continue;
+			}
+			int err = errno;
+
 			free(buf);
-			close(fd);
 			/* EIO: the module was unloaded while we read. */
 			return fail(detail, err == EIO ? CS_ERR_NOMODULE :
-				    CS_ERR_IO, "%s: %s", path, strerror(err));
+				    CS_ERR_IO, "%s: %s%s", path, strerror(err),
+				    err == EAGAIN ? " for 2 s" : "");
 		}
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
 	*bufp = buf;
 	*lenp = len;
 	return CS_OK;
+}
+
+enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
+			    char *detail)
+{
+	enum cs_status st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ENOENT)
+			return fail(detail, CS_ERR_NOMODULE, "%s: %s", path,
+				    strerror(err));
+		if (err == EACCES || err == EPERM)
+			return fail(detail, CS_ERR_ACCESS, "%s: %s", path,
+				    strerror(err));
+		return fail(detail, CS_ERR_IO, "%s: %s", path, strerror(err));
+	}
+	st = cs_read_fd(fd, path, bufp, lenp, detail);
+	close(fd);
+	return st;
 }
 
 /* Parses a whole decimal u64 token; rejects signs, blanks and overflow. */

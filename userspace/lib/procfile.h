@@ -68,6 +68,13 @@ const char *cs_status_str(enum cs_status st);
 /* Reads a whole file; *buf is NUL-terminated and must be freed. */
 enum cs_status cs_read_file(const char *path, char **buf, size_t *len,
 			    char *detail);
+/*
+ * The same from an open descriptor (path: for messages). A read refused
+ * with EAGAIN (the module holds off readers of processes and cgroups
+ * while exits wait: docs/proc-interface.md) is tried again for up to 2 s.
+ */
+enum cs_status cs_read_fd(int fd, const char *path, char **buf, size_t *len,
+			  char *detail);
 
 enum cs_status cs_summary_parse(const char *text, size_t len,
 				struct cs_summary *s, char *detail);
