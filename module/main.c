@@ -185,6 +185,7 @@ static int __init ctxscope_init(void)
 			return ret;
 	}
 	ctxscope_counters_init();
+	ctxscope_switch_probe_init();
 	ret = ctxscope_alloc();
 	if (ret)
 		return ret;

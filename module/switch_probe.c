@@ -172,6 +172,19 @@ struct ctxscope_row_cache {
 
 static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
 
+/* What an empty entry points to: a row no task owns, so never a hit. */
+static struct ctxscope_task ctxscope_no_row;
+
+void ctxscope_switch_probe_init(void)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < ARRAY_SIZE(ctxscope_row_cache.row); i++)
+			per_cpu_ptr(&ctxscope_row_cache, cpu)->row[i] =
+				&ctxscope_no_row;
+}
+
 /*
  * A miss in the row cache: the hash table's row, if the task has one;
  * without one, voluntary as the tracepoint's arguments say.
@@ -208,7 +221,7 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
 
 	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
-	if (likely(row && smp_load_acquire(&row->task) == prev))
+	if (likely(smp_load_acquire(&row->task) == prev))
 		ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
 					prev_state);
 	else

@@ -13,6 +13,9 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 struct task_struct *next,
 				 unsigned int prev_state);
 
+/* Empties the row cache; before the probe is attached. */
+void ctxscope_switch_probe_init(void);
+
 /**
  * ctxscope_switch_probe_live() - whether the switch probe is attached
  *
