@@ -291,8 +291,7 @@ static int pingpong(void)
 	pid_t pid;
 	int p[4];
 
-	if (shared == MAP_FAILED || pipe(p) || pipe(p + 2) ||
-	    pipe(thread_pipes) || pipe(thread_pipes + 2))
+	if (shared == MAP_FAILED || pipe(p) || pipe(p + 2))
 		return 1;
 	pid = fork();
 	if (pid == 0) {
@@ -306,7 +305,9 @@ static int pingpong(void)
 		waitpid(g, NULL, 0);
 		_exit(0);
 	}
-	if (pthread_create(&t, NULL, pong_thread, NULL))
+	/* After the fork: no other process may hold a write end of these. */
+	if (pid < 0 || pipe(thread_pipes) || pipe(thread_pipes + 2) ||
+	    pthread_create(&t, NULL, pong_thread, NULL))
 		return 1;
 	threads = pong(thread_pipes[0], thread_pipes[3], 1);
 	close(thread_pipes[3]);
