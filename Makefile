@@ -36,6 +36,9 @@ help:
 	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
 	@echo '  make bench        overhead against bpftrace, perf, ftrace and LTTng in QEMU; writes docs/benchmarks.md'
 	@echo '                    (BENCH_KERNEL=6.1 or 6.12, default 6.1; about 35 minutes on 2 cores)'
+	@echo '  make bench-rt     worst-case probe times and cyclictest latency on 6.1-rt and 6.12-rt in QEMU;'
+	@echo '                    writes the PREEMPT_RT section of docs/benchmarks.md (RT_KERNELS, RT_SECS, RT_REPS,'
+	@echo '                    RT_WALL=1 for a 2-vCPU wall-clock boot too; about 30 minutes on 2 cores)'
 	@echo '  make lint         checkpatch --strict and sparse on module/, -Werror, cppcheck and clang-tidy on userspace'
 	@echo '  make clean        remove every build product'
 	@echo 'Variables: KVER=$(KVER) KDIR=$(KDIR) PREFIX=$(PREFIX) CHECK_KERNELS="$(CHECK_KERNELS)"'
@@ -102,5 +105,10 @@ demo:
 bench:
 	@tests/bench/run
 
+bench-rt:
+	@tests/bench/rt-latency $(if $(RT_KERNELS),--kernels "$(RT_KERNELS)") \
+		$(if $(RT_SECS),--secs $(RT_SECS)) $(if $(RT_REPS),--reps $(RT_REPS)) \
+		$(if $(RT_WALL),--wall)
+
 .PHONY: all help module userspace install sign dkms-install dkms-remove clean lint \
-	check check-all check-debug demo bench
+	check check-all check-debug demo bench bench-rt
