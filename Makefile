@@ -33,6 +33,8 @@ help:
 	@echo '  make deb          Debian packages ctxscope-dkms and ctxscope into build/deb, checked by lintian'
 	@echo '  make check        lint, host unit tests, then the VM suite on Debian 6.1 and 6.12 (QEMU)'
 	@echo '  make check-all    the same on 6.1, 6.12, 6.1-rt and 6.12-rt'
+	@echo '  make check-system the .debs installed on a Debian bookworm system booted with systemd under QEMU,'
+	@echo '                    on each of CHECK_KERNELS (image built with mmdebstrap, cached in build/system)'
 	@echo '  make check-debug  the VM suite on a 6.12 built with lockdep, KASAN, kmemleak, UBSAN, RCU and'
 	@echo '                    list debugging (built once from linux-source-6.12, cached in build/debug-kernel)'
 	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
@@ -104,6 +106,9 @@ check-all:
 check-debug:
 	@tests/check --kernels debug --vm-only
 
+check-system:
+	@tests/system/run --kernels "$(CHECK_KERNELS)"
+
 demo:
 	@tests/demo-run
 
@@ -111,4 +116,4 @@ bench:
 	@tests/bench/run
 
 .PHONY: all help module userspace install sign dkms-install dkms-remove deb clean \
-	lint check check-all check-debug demo bench
+	lint check check-all check-debug check-system demo bench
