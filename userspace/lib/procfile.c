@@ -111,10 +111,13 @@ enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
 			int err = errno;
 
 			free(buf);
+			if (err == EAGAIN)
+				return fail(detail, CS_ERR_IO,
+					    "%s: the module refused %d reads over 2 s (EAGAIN: too many exited tasks wait for readers to finish); try again",
+					    path, busy);
 			/* EIO: the module was unloaded while we read. */
 			return fail(detail, err == EIO ? CS_ERR_NOMODULE :
-				    CS_ERR_IO, "%s: %s%s", path, strerror(err),
-				    err == EAGAIN ? " for 2 s" : "");
+				    CS_ERR_IO, "%s: %s", path, strerror(err));
 		}
 		len += (size_t)n;
 	}
