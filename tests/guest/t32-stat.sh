@@ -167,6 +167,25 @@ watched() {
 	[ "$((v1 - v0))" -gt 100 ] && [ "$mv" -eq $((v1 - v0)) ] && [ "$mi" -eq $((i1 - i0)) ]
 }
 
+# stat -p without an interval ends by itself, with its report, once
+# every process watched has exited: here two sleeps of 2 and 3 s, under
+# a 20 s timeout that would send ^C.
+watched_to_the_end() {
+	sleep 2 &
+	a=$!
+	sleep 3 &
+	b=$!
+	rm -f /tmp/x.json
+	timeout -s INT 20 ctxscope stat -p "$a,$b" -o json -O /tmp/x.json
+	st=$?
+	wait "$a" "$b"
+	e=$(json_num /tmp/x.json run elapsed_seconds)
+	x=$(json_num /tmp/x.json run processes exited)
+	diag "exit $st after $e s; $x of 2 exited"
+	[ "$st" -eq 0 ] && [ "$x" = 2 ] &&
+		awk -v e="$e" 'BEGIN { exit !(e >= 2 && e < 10) }'
+}
+
 # top -p shows the threads of that process only.
 top_pid() {
 	cs-workload pingpong thread 10000000 0 >/dev/null &
@@ -218,7 +237,7 @@ no_table() {
 		[ "$(wc -l </tmp/nt.err)" -eq 1 ]
 }
 
-tap_plan 15
+tap_plan 16
 check "stat_elapsed_of_sleep_0.05_is_0.05_and_a_little" elapsed
 check "sigterm_to_ctxscope_ends_the_command_and_reports" signalled TERM 143
 check "sigint_to_ctxscope_ends_the_command_and_reports" signalled INT 130
@@ -230,6 +249,7 @@ check "stat_a_cmd_as_a_user_counts_the_whole_system" system_while
 check "stat_A_shows_a_pinned_ping_pong_on_its_cpu" per_cpu
 check "stat_p_counts_exactly_what_the_kernel_counted" watched -p
 check "stat_G_counts_exactly_what_the_kernel_counted" watched -G
+check "stat_p_ends_when_every_process_watched_has_exited" watched_to_the_end
 rmdir $CG/watched 2>/dev/null
 check "top_p_shows_only_that_process" top_pid
 check "tasks_G_and_top_G_show_the_group_and_below_only" group_filter
