@@ -244,14 +244,40 @@ char task_state(int pid, int tid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/*
+ * Whether the task is off its CPU: /proc/PID/task/TID/syscall says
+ * "running" unless the kernel could wait for the task to be inactive
+ * (wait_task_inactive(): not on a CPU and not on a runqueue), which is
+ * after its switch-out has completed, sched_switch probes included.
+ */
+int switched_out(int pid, int tid)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	ok = fgets(buf, sizeof(buf), f) && strncmp(buf, "running", 7);
+	fclose(f);
+	return ok;
+}
+
+int task_asleep(int pid, int tid)
+{
+	char st = task_state(pid, tid);
+
+	return (st == 'S' || st == 'D') && switched_out(pid, tid);
+}
+
 int wait_sleeping(int pid, int tid)
 {
 	int i;
 
 	for (i = 0; i < 20000; i++) {
-		char st = task_state(pid, tid);
-
-		if (st == 'S' || st == 'D')
+		if (task_asleep(pid, tid))
 			return 0;
 		usleep(1000);
 	}

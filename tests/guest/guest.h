@@ -46,7 +46,6 @@ uint64_t table_get(const struct cs_table *t, long row, const char *col);
 /* A "Name: value" line of /proc/PID/task/TID/status, or -1. */
 long long task_status(int pid, int tid, const char *name);
 
-/* The state letter of /proc/PID/task/TID/stat, or 0. */
 /*
  * The sums of voluntary_ctxt_switches and nonvoluntary_ctxt_switches over
  * every live thread (/proc/PID/task/TID/status): the kernel's own counts
@@ -54,9 +53,25 @@ long long task_status(int pid, int tid, const char *name);
  */
 void all_tasks_csw(uint64_t *nvcsw, uint64_t *nivcsw);
 
+/* The state letter of /proc/PID/task/TID/stat, or 0. */
 char task_state(int pid, int tid);
 
-/* Waits until task tid of pid sleeps (S or D); 0, or -1 after 20 s. */
+/*
+ * Whether task tid of pid is off its CPU: its switch-out, sched_switch
+ * probes included, has completed (/proc/PID/task/TID/syscall).
+ */
+int switched_out(int pid, int tid);
+
+/* Whether it sleeps (S or D) and is switched out. */
+int task_asleep(int pid, int tid);
+
+/*
+ * Waits until task tid of pid sleeps (S or D) and is off its CPU: its
+ * last switch-out, and every probe on it, has completed. The state alone
+ * is not enough: a task sets it before it calls schedule(), so a reader
+ * could see S while the switch-out that ctxscope samples had not yet
+ * happened. 0, or -1 after 20,000 polls.
+ */
 int wait_sleeping(int pid, int tid);
 
 int gettid_(void);

@@ -183,7 +183,7 @@ static uint64_t shootdown_ipis(int threaded, uint64_t *remote)
 	/* Wait until it rests in pause(), done with its loop. */
 	for (i = 0; i < 600; i++) {
 		usleep(100000);
-		if (task_state(pid, pid) == 'S' &&
+		if (task_asleep(pid, pid) &&
 		    task_status(pid, pid, "Threads") == 1)
 			break;
 	}
@@ -284,7 +284,7 @@ TEST_F_TIMEOUT(tlb, switch_flushes_are_charged_to_the_process_switched_into,
 	}
 	for (i = 0; i < 600; i++) {
 		usleep(100000);
-		if (task_state(a, a) == 'S' && task_state(b, b) == 'S' &&
+		if (task_asleep(a, a) && task_asleep(b, b) &&
 		    task_status(a, a, "voluntary_ctxt_switches") +
 		    task_status(a, a, "nonvoluntary_ctxt_switches") >= 2000)
 			break;
