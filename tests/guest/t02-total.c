@@ -17,17 +17,22 @@
 
 #define WINDOW_MIN	100000ULL
 
-/* One round of everything at once, each workload in its own child. */
-static void mixed_round(int ncpu)
+/*
+ * One round of everything at once, each workload in its own child; how
+ * many of the five did not run to the end (a failed fork counts).
+ */
+static int mixed_round(int ncpu)
 {
 	pid_t pids[5];
-	int i, n = 0;
+	int i, n = 0, failed = 0;
 
 	for (i = 0; i < 5; i++) {
 		pid_t pid = fork();
 
-		if (pid < 0)
-			break;
+		if (pid < 0) {
+			failed++;
+			continue;
+		}
 		if (pid > 0) {
 			pids[n++] = pid;
 			continue;
@@ -46,8 +51,14 @@ static void mixed_round(int ncpu)
 			_exit(cs_churn(CS_MODE_THREAD, 100, NULL));
 		}
 	}
-	while (n--)
-		waitpid(pids[n], NULL, 0);
+	while (n--) {
+		int status;
+
+		if (waitpid(pids[n], &status, 0) != pids[n] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			failed++;
+	}
+	return failed;
 }
 
 FIXTURE(total) {};
@@ -64,7 +75,7 @@ TEST_F_TIMEOUT(total, switches_equal_proc_stat_ctxt, 900)
 	ctxt0 = proc_stat_ctxt();
 	summary_read(&a);
 	do {
-		mixed_round(online_cpus());
+		ASSERT_EQ(0, mixed_round(online_cpus()));
 		rounds++;
 		summary_read(&b);
 	} while (b.switches - a.switches < WINDOW_MIN && rounds < 100);

@@ -43,6 +43,7 @@ struct worker {
 	int cpu;
 	int in, out;		/* ping-pong pipes; -1 for spinners */
 	int first;		/* starts the ping-pong */
+	int rounds;		/* round trips done */
 };
 
 static int park_pipe[2];
@@ -57,7 +58,7 @@ static void *worker_main(void *arg)
 	cs_pin_self(w->cpu);
 	if (w->in >= 0) {
 		/* Blocking: 3,000 round trips with its partner. */
-		for (int i = 0; i < 3000; i++) {
+		for (w->rounds = 0; w->rounds < 3000; w->rounds++) {
 			if (w->first && write(w->out, &c, 1) != 1)
 				break;
 			if (read(w->in, &c, 1) != 1)
@@ -90,6 +91,7 @@ TEST_F_TIMEOUT(tasks, thread_counts_equal_kernel_nvcsw_nivcsw, 300)
 		ASSERT_EQ(0, pipe(pipes[i]));
 	for (i = 0; i < NWORKERS; i++) {
 		w[i].tid = 0;
+		w[i].rounds = 0;
 		w[i].cpu = (i / 2) % ncpu;
 		if (i < 8) {
 			/* Pairs 2k, 2k + 1: k's pipes, one each way. */
@@ -118,6 +120,9 @@ TEST_F_TIMEOUT(tasks, thread_counts_equal_kernel_nvcsw_nivcsw, 300)
 					     "nonvoluntary_ctxt_switches");
 
 		ASSERT_LE(0, row);
+		/* The ping-pong really ran: no pass on work not done. */
+		if (i < 8)
+			EXPECT_EQ(3000, w[i].rounds);
 		TH_LOG("%s thread %d: voluntary %llu (kernel %lld), involuntary %llu (kernel %lld), migrations %llu",
 		       i < 8 ? "blocking" : "spinning", w[i].tid,
 		       (unsigned long long)table_get(&t, row, "voluntary"), kvol,
@@ -143,10 +148,13 @@ TEST_F_TIMEOUT(tasks, thread_counts_equal_kernel_nvcsw_nivcsw, 300)
 
 /* ---- 2. Aggregation --------------------------------------------------- */
 
+static atomic_int pingpongs_failed;
+
 static void *pingpong_thread_pair(void *arg)
 {
 	(void)arg;
-	cs_pingpong(CS_MODE_THREAD, 1000, -1, 0, NULL);
+	if (cs_pingpong(CS_MODE_THREAD, 1000, -1, 0, NULL))
+		pingpongs_failed++;
 	return NULL;
 }
 
@@ -185,13 +193,17 @@ TEST_F_TIMEOUT(tasks, exited_threads_stay_in_their_process, 300)
 
 		/* 4 threads, each running a thread ping-pong: 12 exit. */
 		for (i = 0; i < 4; i++)
-			pthread_create(&th[i], NULL, pingpong_thread_pair, NULL);
+			if (pthread_create(&th[i], NULL, pingpong_thread_pair,
+					   NULL))
+				_exit(2);
 		for (i = 0; i < 4; i++)
 			pthread_join(th[i], NULL);
 		getrusage(RUSAGE_SELF, &ru);
 		if (write(report[1], &ru, sizeof(ru)) != sizeof(ru))
 			_exit(1);
-		_exit(read(park[0], &c, 1) == 1 ? 0 : 1);
+		if (read(park[0], &c, 1) != 1)
+			_exit(1);
+		_exit(pingpongs_failed ? 3 : 0);
 	}
 	ASSERT_EQ(sizeof(ru), read(report[0], &ru, sizeof(ru)));
 	ASSERT_EQ(0, wait_sleeping(child, child));

@@ -164,11 +164,15 @@ static void process_tlb(pid_t pid, uint64_t *ipis, uint64_t *flushes)
 	cs_table_free(&t);
 }
 
-static uint64_t shootdown_ipis(int threaded, uint64_t *remote)
+/*
+ * Runs shootdown_process() and reads what it was charged with; -1 if it
+ * did not reach its pause() (it failed, or never finished its loop).
+ */
+static int shootdown_ipis(int threaded, uint64_t *ipis, uint64_t *remote)
 {
-	uint64_t ipis, flushes, r0 = summary_key("tlb_shootdown_remote");
+	uint64_t flushes, r0 = summary_key("tlb_shootdown_remote");
+	int i, done = 0;
 	pid_t pid;
-	int i;
 
 	/*
 	 * The process is born on CPU 0 and its main thread stays there;
@@ -179,26 +183,28 @@ static uint64_t shootdown_ipis(int threaded, uint64_t *remote)
 	 */
 	cs_pin_self(0);
 	pid = shootdown_process(threaded);
+	if (pid < 0)
+		return -1;
 
 	/* Wait until it rests in pause(), done with its loop. */
-	for (i = 0; i < 600; i++) {
+	for (i = 0; i < 600 && !done; i++) {
 		usleep(100000);
-		if (task_asleep(pid, pid) &&
-		    task_status(pid, pid, "Threads") == 1)
-			break;
+		done = task_asleep(pid, pid) &&
+		       task_status(pid, pid, "Threads") == 1;
 	}
 	*remote = summary_key("tlb_shootdown_remote") - r0;
-	process_tlb(pid, &ipis, &flushes);
+	process_tlb(pid, ipis, &flushes);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	return ipis;
+	return done ? 0 : -1;
 }
 
 TEST_F_TIMEOUT(tlb, two_threads_munmap_sends_ipis_charged_to_the_process,
 	       600)
 {
-	uint64_t remote, ipis = shootdown_ipis(1, &remote);
+	uint64_t remote, ipis;
 
+	ASSERT_EQ(0, shootdown_ipis(1, &ipis, &remote));
 	TH_LOG("%d mmap/touch/munmap iterations, sibling thread spinning on another CPU: %llu IPIs charged to the process, %llu remote shootdowns system-wide",
 	       ITERATIONS, (unsigned long long)ipis,
 	       (unsigned long long)remote);
@@ -216,8 +222,9 @@ TEST_F_TIMEOUT(tlb, two_threads_munmap_sends_ipis_charged_to_the_process,
 
 TEST_F_TIMEOUT(tlb, single_thread_munmap_sends_almost_no_ipis, 600)
 {
-	uint64_t remote, ipis = shootdown_ipis(0, &remote);
+	uint64_t remote, ipis;
 
+	ASSERT_EQ(0, shootdown_ipis(0, &ipis, &remote));
 	TH_LOG("%d mmap/touch/munmap iterations, single-threaded: %llu IPIs charged to the process",
 	       ITERATIONS, (unsigned long long)ipis);
 	EXPECT_GE(ITERATIONS / 100, ipis);
@@ -342,22 +349,27 @@ static int read_hist(uint64_t ev[6])
 	return 0;
 }
 
-static void mixed_tlb_workload(void)
+/* 0 if every part of it ran to the end. */
+static int mixed_tlb_workload(void)
 {
-	uint64_t remote;
+	uint64_t remote, ipis;
+	int status, ret;
 	pid_t pid = fork();
 
-	if (pid == 0) {
-		cs_pingpong(CS_MODE_PROCESS, 3000, 0, 0, NULL);
-		cs_pingpong(CS_MODE_THREAD, 3000, 0, 0, NULL);
-		cs_churn(CS_MODE_PROCESS, 200, NULL);
-		_exit(0);
-	}
-	shootdown_ipis(1, &remote);
-	waitpid(pid, NULL, 0);
+	if (pid == 0)
+		_exit(cs_pingpong(CS_MODE_PROCESS, 3000, 0, 0, NULL) ||
+		      cs_pingpong(CS_MODE_THREAD, 3000, 0, 0, NULL) ||
+		      cs_churn(CS_MODE_PROCESS, 200, NULL));
+	if (pid < 0)
+		return -1;
+	ret = shootdown_ipis(1, &ipis, &remote);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		ret = -1;
 	/* exec: a task-switch flush outside the scheduler. */
 	if (system("true"))
-		return;
+		ret = -1;
+	return ret;
 }
 
 TEST_F_TIMEOUT(tlb, counters_equal_ftrace_histogram, 900)
@@ -383,7 +395,7 @@ TEST_F_TIMEOUT(tlb, counters_equal_ftrace_histogram, 900)
 	ASSERT_EQ(0, write_file(TRIGGER, HIST_SPEC ":clear"));
 	ASSERT_EQ(0, control_write("reset", 5));
 
-	mixed_tlb_workload();
+	ASSERT_EQ(0, mixed_tlb_workload());
 
 	for (i = 0; i < 6; i++)
 		ours[i] = summary_key(keys[i][0]) +
