@@ -131,6 +131,67 @@ counts=$(judged "$work/skip" t12-cgroup-move)
 [ "$counts" = "3 0 1" ] && grep -q "1 skipped" "$work/skip/judge.out"
 check $? "a skipped result is counted as a skip and shown ($counts)"
 
+# Stalls: the same guest report, judged against what the host gave QEMU.
+# stall_run DIR: a run whose kernel log has a soft lockup and an RCU stall
+# at 55.6 s of guest time, the guest's clock 4 s behind QEMU's start.
+stall_run() {
+	{
+		echo "CTXSCOPE-KERNEL 6.12.0-test 2 cpus"
+		echo "CTXSCOPE-UPTIME 1.00"
+		echo "CTXSCOPE-RCU-STALL-TIMEOUT 21"
+		one_program t02-total
+		echo "CTXSCOPE-TAINT 28672"
+		echo CTXSCOPE-DMESG-BEGIN
+		echo "[   55.583004] watchdog: BUG: soft lockup - CPU#1 stuck for 43s! [t02-total:334]"
+		echo "[   55.595429] Call Trace:"
+		echo "[   55.665123] rcu: INFO: rcu_preempt self-detected stall on CPU"
+		echo "[   55.670526] Call Trace:"
+		[ "${2:-}" = warning ] && echo "[   80.100000] WARNING: CPU: 0 PID: 1 at somewhere"
+		echo CTXSCOPE-DMESG-END
+		echo CTXSCOPE-POWEROFF
+	} | guest_run "$1"
+}
+
+# host_log DIR STOPPED: QEMU's record, one line every 2 s for 80 s; QEMU
+# ran all the time, or (STOPPED=1) not at all from 15 s to 61 s.
+host_log() {
+	awk -v stopped="$2" 'BEGIN {
+		for (s = 1; s <= 80; s += 2) {
+			if (!stopped || s < 15) cpu += 2
+			else if (s > 61) cpu += 2
+			printf "%d %.2f 0.00 1.00 %d\n", s, cpu, s < 5 ? 0 : 100000
+		}
+	}' >"$1/host.log"
+}
+
+stall_run "$work/starved"
+host_log "$work/starved" 1
+counts=$(judged "$work/starved" t02-total)
+# the program passes; taint and dmesg fail, pending the second boot
+[ "$counts" = "1 2 0" ] && [ -s "$work/starved/starved" ] &&
+	grep -q "rcu-stall at 55.665 s of guest time: .*host starvation" "$work/starved/judge.out"
+check $? "a stall while QEMU did not run is the host's: marked for a second boot ($counts)"
+
+stall_run "$work/real"
+host_log "$work/real" 0
+counts=$(judged "$work/real" t02-total)
+[ "$counts" = "1 2 0" ] && [ ! -e "$work/real/starved" ] &&
+	grep -q "rcu-stall at 55.665 s of guest time: .*a real stall" "$work/real/judge.out"
+check $? "a stall while QEMU ran is real: it fails, no second boot ($counts)"
+
+stall_run "$work/starved-warn" warning
+host_log "$work/starved-warn" 1
+counts=$(judged "$work/starved-warn" t02-total)
+[ "$counts" = "1 2 0" ] && [ ! -e "$work/starved-warn/starved" ] &&
+	grep -q "dmesg: .*WARNING: CPU: 0" "$work/starved-warn/judge.out"
+check $? "a starved stall does not excuse another splat: no second boot ($counts)"
+
+rm "$work/real/host.log"
+counts=$(judged "$work/real" t02-total)
+[ "$counts" = "1 2 0" ] && [ ! -e "$work/real/starved" ] &&
+	grep -q "no host record .*taken as real" "$work/real/judge.out"
+check $? "a stall without a host record is taken as real ($counts)"
+
 # --tests names are resolved against the programs that exist.
 mkdir -p "$work/bin"
 touch "$work/bin/t02-total" "$work/bin/t08-tlb"
