@@ -22,7 +22,10 @@
 #ifndef CTXSCOPE_COMPAT_H
 #define CTXSCOPE_COMPAT_H
 
+#include <linux/binfmts.h>
 #include <linux/build_bug.h>
+#include <linux/cgroup.h>
+#include <linux/mm_types.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/tracepoint.h>
@@ -32,13 +35,30 @@
 #endif
 
 /*
+ * 64-bit only: the counters are u64 read by other CPUs while the switch
+ * probe writes them, which a 32-bit CPU does in two halves (a reader
+ * could see a count go back by 2^32), and the row layout and the stack
+ * arithmetic assume 64-bit pointers.
+ */
+#ifndef CONFIG_64BIT
+#error "ctxscope: 32-bit kernels are not supported (its counters need 64-bit loads and stores)"
+#endif
+
+#ifndef CONFIG_CGROUPS
+#error "ctxscope: needs a kernel with CONFIG_CGROUPS"
+#endif
+
+/*
  * <trace/events/<system>.h> declares check_trace_callback_type_<event>(),
  * whose one parameter has the exact type a probe of <event> must have.
  */
-#define ctxscope_assert_probe(event, probe)				\
-	static_assert(__builtin_types_compatible_p(			\
+#define ctxscope_probe_matches(event, probe)				\
+	__builtin_types_compatible_p(					\
 		typeof(check_trace_callback_type_##event),		\
-		void (typeof(probe) *)),				\
+		void (typeof(probe) *))
+
+#define ctxscope_assert_probe(event, probe)				\
+	static_assert(ctxscope_probe_matches(event, probe),		\
 		"ctxscope: " #probe " does not match this kernel's " #event \
 		" tracepoint (Linux 5.18 or later is required)")
 
@@ -59,25 +79,61 @@ static inline bool ctxscope_task_stack_alive(const struct task_struct *p)
 #endif
 }
 
-/* The cgroup v2 id of p's cgroup (its directory's inode number). */
-#ifdef CONFIG_CGROUPS
-#include <linux/cgroup.h>
-
-static inline u64 ctxscope_task_cgroup(struct task_struct *p)
-{
-	u64 id;
-
-	rcu_read_lock();
-	id = cgroup_id(task_dfl_cgroup(p));
-	rcu_read_unlock();
-	return id;
-}
+/*
+ * Tasks that never run user code of their own, so have no user stack to
+ * sample: kernel threads (also when they borrow an mm with
+ * kthread_use_mm()), io_uring workers (PF_IO_WORKER, all kernels) and,
+ * from 6.4, every user worker (PF_USER_WORKER: io_uring and vhost).
+ */
+#ifdef PF_USER_WORKER
+#define CTXSCOPE_PF_NO_USER_STACK	(PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER)
 #else
-static inline u64 ctxscope_task_cgroup(struct task_struct *p)
-{
-	return 1;
-}
+#define CTXSCOPE_PF_NO_USER_STACK	(PF_KTHREAD | PF_IO_WORKER)
 #endif
+
+/*
+ * cgroups: only the default (v2) hierarchy counts. cgroup_attach_task and
+ * cgroup_rmdir fire for v1 hierarchies too, whose ids are another
+ * hierarchy's kernfs inode numbers.
+ */
+/* p's cgroup on the default hierarchy. RCU read lock held. */
+static inline struct cgroup *ctxscope_task_cgroup(struct task_struct *p)
+{
+	return task_dfl_cgroup(p);
+}
+
+static inline bool ctxscope_cgroup_on_dfl(const struct cgroup *cgrp)
+{
+	return cgrp->root == &cgrp_dfl_root;
+}
+
+/* Removed (rmdir) already, perhaps before the module was loaded. */
+static inline bool ctxscope_cgroup_removed(struct cgroup *cgrp)
+{
+	return css_is_dying(&cgrp->self);
+}
+
+/*
+ * The stack mapping exec set up, as sched_process_exec sees it: bprm->vma
+ * is the new mm's stack VMA (setup_arg_pages() moves it in place and
+ * refuses to merge it), and nothing else uses that mm yet, so its bounds
+ * can be read without mmap_lock.
+ */
+static inline bool ctxscope_exec_stack(const struct linux_binprm *bprm,
+				       unsigned long *lo, unsigned long *hi)
+{
+#ifdef CONFIG_MMU
+	const struct vm_area_struct *vma = bprm->vma;
+
+	if (!vma)
+		return false;
+	*lo = READ_ONCE(vma->vm_start);
+	*hi = READ_ONCE(vma->vm_end);
+	return *lo < *hi;
+#else
+	return false;
+#endif
+}
 
 /*
  * TLB telemetry needs an architecture that emits tlb:tlb_flush: only x86

@@ -11,7 +11,10 @@
 #include <linux/types.h>
 #include <linux/uaccess.h>
 
-#include "ctxscope.h"
+#include "cgroup_table.h"
+#include "control.h"
+#include "counters.h"
+#include "task_table.h"
 
 /* Longer than any command, so that an oversized write is recognisable. */
 #define CTXSCOPE_CONTROL_MAX	16
@@ -23,6 +26,26 @@ static bool ctxscope_control_is_reset(const char *buf, size_t len)
 	if (len && buf[len - 1] == '\n')
 		len--;
 	return len == sizeof(reset) - 1 && !memcmp(buf, reset, len);
+}
+
+/*
+ * Every counter starts again from zero: the per-CPU ones take a new base
+ * (no IPI, no pause of the probes), the rows a new epoch, which each row
+ * notices at its next switch-out or fold (task_table.c).
+ */
+static int ctxscope_reset(void)
+{
+	unsigned long flags;
+	int ret;
+
+	ret = ctxscope_counters_reset();
+	if (ret)
+		return ret;
+	raw_spin_lock_irqsave(&ctxscope_table_lock, flags);
+	ctxscope_tables_reset_locked();
+	ctxscope_cgroups_reset_locked();
+	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
+	return 0;
 }
 
 static ssize_t ctxscope_control_write(struct file *file,

@@ -76,10 +76,12 @@ unsigned long ctxscope_kstack_extend(const unsigned long *base,
 				     unsigned long h)
 {
 	unsigned long i = h, zeros = 0;
+	unsigned long stop = h > CTXSCOPE_KSTACK_SCAN_MAX + 1 ?
+			     h - CTXSCOPE_KSTACK_SCAN_MAX : 1;
 
-	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {
-		unsigned long lo = i > CTXSCOPE_KSTACK_BLOCK ?
-				   i - CTXSCOPE_KSTACK_BLOCK : 1;
+	while (i > stop && zeros < CTXSCOPE_KSTACK_WINDOW) {
+		unsigned long lo = i > stop + CTXSCOPE_KSTACK_BLOCK ?
+				   i - CTXSCOPE_KSTACK_BLOCK : stop;
 		unsigned long j;
 
 		if (lo + CTXSCOPE_KSTACK_BLOCK == i &&
@@ -104,46 +106,49 @@ unsigned long ctxscope_kstack_extend(const unsigned long *base,
 
 /* Switch-out of prev, which is current: its stack is live and ours. */
 void ctxscope_kstack_switch_out(struct ctxscope_task *row,
-				struct task_struct *prev,
-				unsigned int prev_state)
+				struct task_struct *prev)
 {
 	const unsigned long *base = end_of_stack(prev);
 	unsigned long h, here;
 
-	if (prev_state & TASK_DEAD) {
-		h = ctxscope_kstack_exact(base);
-	} else {
-		/* What is in use right now is a first bound. */
-		here = ((unsigned long)&h - (unsigned long)base) /
-		       sizeof(unsigned long);
-		h = min(here, ctxscope_kstack_index(READ_ONCE(row->kstack_max)));
-		h = ctxscope_kstack_extend(base, h);
-	}
+	/* What is in use right now is a first bound. */
+	here = ((unsigned long)&h - (unsigned long)base) /
+	       sizeof(unsigned long);
+	h = min(here, ctxscope_kstack_index(READ_ONCE(row->kstack_max)));
+	h = ctxscope_kstack_extend(base, h);
+	ctxscope_store_max(&row->kstack_max, ctxscope_kstack_used(h));
+}
+
+void ctxscope_kstack_exit(struct ctxscope_task *row)
+{
+	unsigned long h = ctxscope_kstack_exact(end_of_stack(current));
+
 	ctxscope_store_max(&row->kstack_max, ctxscope_kstack_used(h));
 }
 
 /*
- * Read path: extends the mark of p, which may run or sleep on another CPU
- * and may exit meanwhile, so its stack is only read through
- * copy_from_kernel_nofault(), and the result is kept only if the stack was
- * still p's when the scan ended.
+ * Read path: p may run or sleep on another CPU and may exit meanwhile, so
+ * its stack is only read through copy_from_kernel_nofault(), and the
+ * result counts only if the stack was still p's when the scan ended.
  */
-void ctxscope_kstack_refresh(struct ctxscope_task *row, struct task_struct *p)
+u32 ctxscope_kstack_refresh(const struct ctxscope_task *row,
+			    struct task_struct *p)
 {
 	unsigned long buf[CTXSCOPE_KSTACK_CHUNK];
 	const unsigned long *base;
 	unsigned long h, i, zeros = 0, n, j;
 
 	if (!ctxscope_task_stack_alive(p))
-		return;
+		return 0;
 	base = end_of_stack(p);
 	h = ctxscope_kstack_index(READ_ONCE(row->kstack_max));
 	i = h;
+	/* Preemptible, a chunk at a time: not bounded like a short scan. */
 	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {
 		n = min(i - 1, (unsigned long)CTXSCOPE_KSTACK_CHUNK);
 		if (copy_from_kernel_nofault(buf, base + i - n,
 					     n * sizeof(unsigned long)))
-			return;
+			return 0;
 		for (j = n; j-- > 0 && zeros < CTXSCOPE_KSTACK_WINDOW;) {
 			if (buf[j]) {
 				h = i - n + j;
@@ -155,6 +160,6 @@ void ctxscope_kstack_refresh(struct ctxscope_task *row, struct task_struct *p)
 		i -= n;
 	}
 	if (!ctxscope_task_stack_alive(p))
-		return;
-	ctxscope_store_max(&row->kstack_max, ctxscope_kstack_used(h));
+		return 0;
+	return ctxscope_kstack_used(h);
 }

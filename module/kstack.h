@@ -5,17 +5,22 @@
  * deepest point ever used is the lowest non-zero word above the
  * STACK_END_MAGIC canary at end_of_stack().
  *
- * A full scan costs a few thousand instructions, far too much for every
- * switch. The switch probe scans its own (current's, so live) stack only:
- * exactly at the task's last switch-out, and every CTXSCOPE_KSTACK_PERIOD
- * switch-outs a short scan just below the known mark. The /proc read path
- * extends the mark of sleeping tasks the same way, through
- * copy_from_kernel_nofault(). Between scans the mark is a lower bound; at
- * exit it is exact.
+ * A full scan costs a few thousand instructions, too much for a switch
+ * and, on PREEMPT_RT, for any section with interrupts off. The whole free
+ * region is scanned once per task, at sched_process_exit, in the exiting
+ * task itself, with interrupts on. The switch probe only runs short scans
+ * of its own (current's, so live) stack just below the known mark: every
+ * CTXSCOPE_KSTACK_PERIOD switch-outs of a class, and at the task's last
+ * switch-out. The /proc read path extends the marks of sleeping tasks the
+ * same way, through copy_from_kernel_nofault(). Every short scan with
+ * interrupts off reads at most CTXSCOPE_KSTACK_SCAN_MAX words. Between scans the mark is a lower
+ * bound; after the exit scan it is exact, and the last switch-out adds
+ * what the rest of do_exit() used below it.
  */
 #ifndef CTXSCOPE_KSTACK_H
 #define CTXSCOPE_KSTACK_H
 
+#include <linux/sched.h>
 #include <linux/thread_info.h>
 
 #include "task_table.h"
@@ -24,26 +29,59 @@
 #define CTXSCOPE_KSTACK_WORDS	(THREAD_SIZE / sizeof(unsigned long))
 /* A run of zero words this long below the mark ends a short scan. */
 #define CTXSCOPE_KSTACK_WINDOW	64
+/* The most words a short scan reads (4 KiB on 64-bit). */
+#define CTXSCOPE_KSTACK_SCAN_MAX	512
 
-/* Whether the switch-out of prev is one where its stack is scanned. */
-static __always_inline bool ctxscope_kstack_due(struct ctxscope_task *row,
+/*
+ * Whether a switch-out is one where prev's stack is scanned: its last
+ * one, and every CTXSCOPE_KSTACK_PERIOD-th of a class (class_count is the
+ * row's count of that class, this switch included).
+ */
+static __always_inline bool ctxscope_kstack_due(u64 class_count,
 						unsigned int prev_state)
 {
-	u32 n = row->samples;
-
-	WRITE_ONCE(row->samples, n + 1);
 	return unlikely((prev_state & TASK_DEAD) ||
-			!(n & (CTXSCOPE_KSTACK_PERIOD - 1)));
+			!(class_count & (CTXSCOPE_KSTACK_PERIOD - 1)));
 }
 
-/* Index of the deepest non-zero word: of all, or found below mark h. */
+/* Index of the deepest non-zero word of a whole stack. */
 unsigned long ctxscope_kstack_exact(const unsigned long *base);
+
+/*
+ * Index of the deepest non-zero word found below mark h before a run of
+ * CTXSCOPE_KSTACK_WINDOW zero words, reading at most
+ * CTXSCOPE_KSTACK_SCAN_MAX words; h if none.
+ */
 unsigned long ctxscope_kstack_extend(const unsigned long *base,
 				     unsigned long h);
 
+/**
+ * ctxscope_kstack_switch_out() - a short scan of prev's stack at its switch-out
+ * @row: prev's row
+ * @prev: the task switching out, which is current
+ *
+ * Interrupts off; bounded by CTXSCOPE_KSTACK_SCAN_MAX words.
+ */
 void ctxscope_kstack_switch_out(struct ctxscope_task *row,
-				struct task_struct *prev,
-				unsigned int prev_state);
-void ctxscope_kstack_refresh(struct ctxscope_task *row, struct task_struct *p);
+				struct task_struct *prev);
+
+/**
+ * ctxscope_kstack_exit() - the exact mark of the exiting current task
+ * @row: its row
+ *
+ * From sched_process_exit, with interrupts on.
+ */
+void ctxscope_kstack_exit(struct ctxscope_task *row);
+
+/**
+ * ctxscope_kstack_refresh() - extend the mark of a task from the read path
+ * @row: its row
+ * @p: the task, pinned by the caller; it may run or exit meanwhile
+ *
+ * Return: the mark to commit (bytes), or 0 if the stack was not p's to
+ * the end of the scan.
+ */
+u32 ctxscope_kstack_refresh(const struct ctxscope_task *row,
+			    struct task_struct *p);
 
 #endif /* CTXSCOPE_KSTACK_H */

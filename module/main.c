@@ -3,9 +3,10 @@
  * ctxscope: classify every context switch (process, thread, kernel, idle),
  * per CPU and per task, and export the counts under /proc/ctxscope.
  *
- * Load order: state and /proc files first, then the task lifecycle probes,
- * then rows for the tasks that already exist, and the switch probe last,
- * so that nothing a probe touches is missing when it first runs. Unload in
+ * Load order: state and /proc files first, then the task lifecycle probes
+ * (the free probe before the one that creates rows: tracepoints.h), then
+ * rows for the tasks that already exist, and the switch probe last, so
+ * that nothing a probe touches is missing when it first runs. Unload in
  * reverse: once the probes are detached and synchronised, the /proc files
  * removed (proc_remove() waits for readers inside them) and the deferred
  * row recycling flushed (rcu_barrier()), nothing refers to the tables.
@@ -13,16 +14,24 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bits.h>
+#include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
 
+#include "cgroup_table.h"
+#include "counters.h"
 #include "ctxscope.h"
+#include "exit_log.h"
+#include "lifecycle.h"
+#include "procfs.h"
 #include "selftest.h"
+#include "switch_probe.h"
 #include "task_table.h"
 #include "tlb.h"
+#include "tracepoints.h"
 
 #define CTXSCOPE_MIN_TASKS	16
 #define CTXSCOPE_MAX_TASKS	BIT(22)
@@ -48,6 +57,11 @@ module_param(selftest, bool, 0444);
 MODULE_PARM_DESC(selftest,
 		 "Run the in-module self-tests at load (TLB pairing, stack scans); the load fails if one fails");
 
+static unsigned int test_attach_delay_ms;
+module_param(test_attach_delay_ms, uint, 0444);
+MODULE_PARM_DESC(test_attach_delay_ms,
+		 "For tests only: milliseconds to wait between attaching each task lifecycle tracepoint at load (0..1000, default 0)");
+
 static int __init ctxscope_check_params(void)
 {
 	if (max_tasks &&
@@ -67,17 +81,13 @@ static int __init ctxscope_check_params(void)
 		       tasks_mode);
 		return -EINVAL;
 	}
+	if (test_attach_delay_ms > 1000) {
+		pr_err("test_attach_delay_ms=%u is out of range: use 0..1000\n",
+		       test_attach_delay_ms);
+		return -EINVAL;
+	}
 	return 0;
 }
-
-static const enum ctxscope_tp ctxscope_lifecycle_tps[] = {
-	CTXSCOPE_TP_PROCESS_FORK,
-	CTXSCOPE_TP_PROCESS_EXEC,
-	CTXSCOPE_TP_PROCESS_FREE,
-	CTXSCOPE_TP_TASK_RENAME,
-	CTXSCOPE_TP_CGROUP_ATTACH,
-	CTXSCOPE_TP_CGROUP_RMDIR,
-};
 
 static int __init ctxscope_attach(void)
 {
@@ -85,31 +95,40 @@ static int __init ctxscope_attach(void)
 	int i, ret;
 
 	if (max_tasks)
-		for (i = 0; i < ARRAY_SIZE(ctxscope_lifecycle_tps); i++)
-			needed |= BIT(ctxscope_lifecycle_tps[i]);
+		for (i = CTXSCOPE_TP_FIRST_LIFECYCLE;
+		     i <= CTXSCOPE_TP_LAST_LIFECYCLE; i++)
+			needed |= BIT(i);
 	ret = ctxscope_tracepoints_find(needed);
 	if (ret)
 		return ret;
 
 	if (max_tasks) {
-		for (i = 0; i < ARRAY_SIZE(ctxscope_lifecycle_tps); i++) {
-			ret = ctxscope_tracepoint_attach(ctxscope_lifecycle_tps[i]);
+		for (i = CTXSCOPE_TP_FIRST_LIFECYCLE;
+		     i <= CTXSCOPE_TP_LAST_LIFECYCLE; i++) {
+			if (i != CTXSCOPE_TP_FIRST_LIFECYCLE &&
+			    test_attach_delay_ms)
+				msleep(test_attach_delay_ms);
+			ret = ctxscope_tracepoint_attach(i);
 			if (ret)
 				return ret;
 		}
 		/*
-		 * Every fork and free that started before the probes were
-		 * attached is over after a grace period: what they did is
-		 * visible in the task list.
+		 * Every task_newtask and sched_process_free that started
+		 * before the probes were attached is over after a grace
+		 * period: what they did is visible in the task list.
 		 */
 		synchronize_rcu_expedited();
-		ctxscope_tables_populate();
+		ctxscope_lifecycle_populate();
 	}
 	/* Optional: without it the TLB counters read as unavailable. */
 	ret = ctxscope_tracepoint_found(CTXSCOPE_TP_TLB_FLUSH) ?
 	      ctxscope_tracepoint_attach(CTXSCOPE_TP_TLB_FLUSH) : -ENOENT;
 	ctxscope_tlb_detect(!ret);
-	return ctxscope_tracepoint_attach(CTXSCOPE_TP_SCHED_SWITCH);
+	ret = ctxscope_tracepoint_attach(CTXSCOPE_TP_SCHED_SWITCH);
+	/* Rows made from now on count from their task's creation. */
+	if (!ret)
+		ctxscope_switch_probe_set_live(true);
+	return ret;
 }
 
 static void ctxscope_free(void)
@@ -129,6 +148,7 @@ static int __init ctxscope_alloc(void)
 {
 	int ret;
 
+	ctxscope_lifecycle_init(max_tasks);
 	ret = ctxscope_tables_init(max_tasks);
 	if (!ret)
 		ret = ctxscope_cgroups_init(ctxscope_cgroup_rows());
@@ -145,6 +165,7 @@ static int __init ctxscope_alloc(void)
 static void ctxscope_teardown(void)
 {
 	ctxscope_tracepoints_detach();
+	ctxscope_switch_probe_set_live(false);
 	ctxscope_procfs_remove();
 	/* Row recycling queued with call_rcu() runs our code: wait for it. */
 	rcu_barrier();
@@ -164,6 +185,7 @@ static int __init ctxscope_init(void)
 			return ret;
 	}
 	ctxscope_counters_init();
+	ctxscope_switch_probe_init();
 	ret = ctxscope_alloc();
 	if (ret)
 		return ret;
@@ -179,7 +201,9 @@ static int __init ctxscope_init(void)
 		return ret;
 	}
 	pr_info("version %s loaded, %u task rows (%zu KiB)\n",
-		CTXSCOPE_VERSION, max_tasks, ctxscope_tables_bytes() / 1024);
+		CTXSCOPE_VERSION, max_tasks,
+		(ctxscope_tables_bytes() + ctxscope_cgroups_bytes() +
+		 ctxscope_exit_log_bytes()) / 1024);
 	return 0;
 }
 

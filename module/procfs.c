@@ -9,14 +9,24 @@
 #include <linux/seq_file.h>
 #include <linux/thread_info.h>
 
-#include "ctxscope.h"
+#include "cgroup_table.h"
+#include "control.h"
+#include "counters.h"
+#include "exit_log.h"
+#include "procfs.h"
+#include "procfs_tables.h"
+#include "refresh.h"
 #include "task_table.h"
 #include "tlb.h"
 
-/* Column ids past the raw counters: values derived at read time. */
-enum {
-	CTXSCOPE_COL_SWITCHES = CTXSCOPE_NR_COUNTERS,
-	CTXSCOPE_COL_INVOLUNTARY,
+/* How a column of summary and cpus is derived from the counters. */
+enum ctxscope_derive {
+	CTXSCOPE_SWITCHES,		/* every cell */
+	CTXSCOPE_OF_CLASS,		/* the cells of a class */
+	CTXSCOPE_VOLUNTARY,
+	CTXSCOPE_INVOLUNTARY,
+	CTXSCOPE_OF_MM_KIND,		/* the cells of an mm kind */
+	CTXSCOPE_TLB,			/* a TLB counter */
 };
 
 /*
@@ -25,42 +35,52 @@ enum {
  */
 static const struct {
 	const char *name;
-	int id;
-	bool tlb;
+	enum ctxscope_derive how;
+	unsigned int arg;
 } ctxscope_columns[] = {
-	{ "switches",		CTXSCOPE_COL_SWITCHES },
-	{ "switches_process",	CTXSCOPE_PROCESS },
-	{ "switches_thread",	CTXSCOPE_THREAD },
-	{ "switches_kernel",	CTXSCOPE_KERNEL },
-	{ "switches_idle",	CTXSCOPE_IDLE },
+	{ "switches",		CTXSCOPE_SWITCHES },
+	{ "switches_process",	CTXSCOPE_OF_CLASS, CTXSCOPE_PROCESS },
+	{ "switches_thread",	CTXSCOPE_OF_CLASS, CTXSCOPE_THREAD },
+	{ "switches_kernel",	CTXSCOPE_OF_CLASS, CTXSCOPE_KERNEL },
+	{ "switches_idle",	CTXSCOPE_OF_CLASS, CTXSCOPE_IDLE },
 	{ "voluntary",		CTXSCOPE_VOLUNTARY },
-	{ "involuntary",	CTXSCOPE_COL_INVOLUNTARY },
-	{ "mm_switches",	CTXSCOPE_MM_SWITCHES },
-	{ "lazy_switches",	CTXSCOPE_LAZY_SWITCHES },
-	{ "tlb_switch_flush",	CTXSCOPE_TLB_SWITCH_FLUSH, true },
-	{ "tlb_switch_noflush",	CTXSCOPE_TLB_SWITCH_NOFLUSH, true },
-	{ "tlb_other_switch_flush", CTXSCOPE_TLB_OTHER_FLUSH, true },
-	{ "tlb_other_switch_noflush", CTXSCOPE_TLB_OTHER_NOFLUSH, true },
-	{ "tlb_shootdown_remote", CTXSCOPE_TLB_SHOOTDOWN_REMOTE, true },
-	{ "tlb_shootdown_local", CTXSCOPE_TLB_SHOOTDOWN_LOCAL, true },
-	{ "tlb_shootdown_local_mm", CTXSCOPE_TLB_SHOOTDOWN_LOCAL_MM, true },
-	{ "tlb_ipi_sent",	CTXSCOPE_TLB_IPI_SENT, true },
+	{ "involuntary",	CTXSCOPE_INVOLUNTARY },
+	{ "mm_switches",	CTXSCOPE_OF_MM_KIND, CTXSCOPE_MM_SWITCHED },
+	{ "lazy_switches",	CTXSCOPE_OF_MM_KIND, CTXSCOPE_MM_LAZY },
+	{ "tlb_switch_flush",	CTXSCOPE_TLB, CTXSCOPE_TLB_SWITCH_FLUSH },
+	{ "tlb_switch_noflush",	CTXSCOPE_TLB, CTXSCOPE_TLB_SWITCH_NOFLUSH },
+	{ "tlb_other_switch_flush", CTXSCOPE_TLB, CTXSCOPE_TLB_OTHER_FLUSH },
+	{ "tlb_other_switch_noflush", CTXSCOPE_TLB, CTXSCOPE_TLB_OTHER_NOFLUSH },
+	{ "tlb_shootdown_remote", CTXSCOPE_TLB, CTXSCOPE_TLB_SHOOTDOWN_REMOTE },
+	{ "tlb_shootdown_local", CTXSCOPE_TLB, CTXSCOPE_TLB_SHOOTDOWN_LOCAL },
+	{ "tlb_shootdown_local_mm", CTXSCOPE_TLB, CTXSCOPE_TLB_SHOOTDOWN_LOCAL_MM },
+	{ "tlb_ipi_sent",	CTXSCOPE_TLB, CTXSCOPE_TLB_IPI_SENT },
 };
 
 static bool ctxscope_column_shown(int i)
 {
-	return !ctxscope_columns[i].tlb || ctxscope_tlb_available();
+	return ctxscope_columns[i].how != CTXSCOPE_TLB ||
+	       ctxscope_tlb_available();
 }
 
-static u64 ctxscope_column_value(const struct ctxscope_snapshot *s, int i)
+static u64 ctxscope_column_value(const struct ctxscope_counts *c, int i)
 {
-	switch (ctxscope_columns[i].id) {
-	case CTXSCOPE_COL_SWITCHES:
-		return ctxscope_switches(s);
-	case CTXSCOPE_COL_INVOLUNTARY:
-		return ctxscope_involuntary(s);
+	unsigned int arg = ctxscope_columns[i].arg;
+
+	switch (ctxscope_columns[i].how) {
+	case CTXSCOPE_SWITCHES:
+		return ctxscope_counts_switches(c);
+	case CTXSCOPE_OF_CLASS:
+		return ctxscope_counts_class(c, arg);
+	case CTXSCOPE_VOLUNTARY:
+		return ctxscope_counts_voluntary(c);
+	case CTXSCOPE_INVOLUNTARY:
+		return ctxscope_counts_switches(c) -
+		       ctxscope_counts_voluntary(c);
+	case CTXSCOPE_OF_MM_KIND:
+		return ctxscope_counts_mm_kind(c, arg);
 	default:
-		return s->count[ctxscope_columns[i].id];
+		return c->tlb[arg];
 	}
 }
 
@@ -68,7 +88,7 @@ static struct proc_dir_entry *ctxscope_proc_dir;
 
 static int ctxscope_summary_show(struct seq_file *m, void *v)
 {
-	struct ctxscope_snapshot s;
+	struct ctxscope_counts s;
 	u64 since;
 	int i, ret;
 
@@ -92,7 +112,9 @@ static int ctxscope_summary_show(struct seq_file *m, void *v)
 	seq_printf(m, "cgroups_tracked %u\n", ctxscope_cgroups_tracked());
 	seq_printf(m, "cgroups_dropped %llu\n", ctxscope_cgroups_dropped());
 	seq_printf(m, "exited_logged %llu\n", ctxscope_exit_log_written());
-	seq_printf(m, "table_bytes %zu\n", ctxscope_tables_bytes());
+	seq_printf(m, "table_bytes %zu\n", ctxscope_tables_bytes() +
+		   ctxscope_cgroups_bytes() + ctxscope_exit_log_bytes());
+	seq_printf(m, "stack_refreshes %llu\n", ctxscope_refreshes());
 	seq_printf(m, "kstack_size %lu\n", (unsigned long)THREAD_SIZE);
 	seq_printf(m, "tlb_available %d\n", ctxscope_tlb_available());
 	if (ctxscope_tlb_pcid() >= 0)
@@ -139,7 +161,7 @@ static void ctxscope_cpus_stop(struct seq_file *m, void *v)
 
 static int ctxscope_cpus_show(struct seq_file *m, void *v)
 {
-	struct ctxscope_snapshot s;
+	struct ctxscope_counts s;
 	int cpu, i, ret;
 
 	if (v == SEQ_START_TOKEN) {
@@ -189,12 +211,7 @@ int ctxscope_procfs_create(umode_t tasks_mode)
 	/* Per-task data shows what runs on the machine: root only by default. */
 	if (ok && ctxscope_tables.capacity)
 		ok = ctxscope_procfs_create_tables(ctxscope_proc_dir,
-						   tasks_mode) &&
-		     proc_create_seq_private("exited", tasks_mode,
-					     ctxscope_proc_dir,
-					     &ctxscope_exited_seq_ops,
-					     ctxscope_exited_private_size,
-					     NULL);
+						   tasks_mode);
 	if (!ok) {
 		proc_remove(ctxscope_proc_dir);
 		ctxscope_proc_dir = NULL;

@@ -9,7 +9,6 @@
 
 #include "ctxscope.h"
 #include "row_text.h"
-#include "task_table.h"
 #include "tlb.h"
 
 /* Two digits per 64-bit division: half the divisions of one at a time. */
@@ -66,16 +65,16 @@ void ctxscope_row_counts(struct ctxscope_row_text *t, const u64 *count)
 		       count[CTXSCOPE_TO_KERNEL] + count[CTXSCOPE_TO_IDLE];
 
 	ctxscope_row_u64(t, switches);
-	ctxscope_row_u64(t, count[CTXSCOPE_TASK_VOLUNTARY]);
-	ctxscope_row_u64(t, switches - count[CTXSCOPE_TASK_VOLUNTARY]);
+	ctxscope_row_u64(t, count[CTXSCOPE_SUM_VOLUNTARY]);
+	ctxscope_row_u64(t, switches - count[CTXSCOPE_SUM_VOLUNTARY]);
 	ctxscope_row_u64(t, count[CTXSCOPE_TO_PROCESS]);
 	ctxscope_row_u64(t, count[CTXSCOPE_TO_THREAD]);
 	ctxscope_row_u64(t, count[CTXSCOPE_TO_KERNEL]);
 	ctxscope_row_u64(t, count[CTXSCOPE_TO_IDLE]);
-	ctxscope_row_u64(t, count[CTXSCOPE_TASK_MIGRATIONS]);
+	ctxscope_row_u64(t, count[CTXSCOPE_SUM_MIGRATIONS]);
 	if (ctxscope_tlb_available()) {
-		ctxscope_row_u64(t, count[CTXSCOPE_TASK_TLB_FLUSH_IN]);
-		ctxscope_row_u64(t, count[CTXSCOPE_TASK_TLB_IPI_SENT]);
+		ctxscope_row_u64(t, count[CTXSCOPE_SUM_TLB_FLUSH_IN]);
+		ctxscope_row_u64(t, count[CTXSCOPE_SUM_TLB_IPI_SENT]);
 	}
 }
 

@@ -11,7 +11,10 @@
  * - User stack samples (ustack.h): the floor that keeps most samples off
  *   the slow path must give the same maximum and pending sample as
  *   placing every sample, whatever the order of samples, bounds and
- *   refreshes by a reader.
+ *   refreshes by a reader; samples on another stack are never counted.
+ * - The voluntary decision (switch_probe.h), fed the switches a test in
+ *   the VM cannot make happen at will: a sleep aborted by a signal, which
+ *   6.12 reports to the tracepoint as TASK_RUNNING.
  *
  * Each failed check prints one line; a failure makes the load fail.
  */
@@ -19,11 +22,13 @@
 
 #include <linux/magic.h>
 #include <linux/printk.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
 #include "kstack.h"
 #include "selftest.h"
+#include "switch_probe.h"
 #include "tlb.h"
 #include "ustack.h"
 
@@ -137,7 +142,7 @@ static void ctxscope_selftest_kstack(void)
 {
 	unsigned long *stack = vzalloc(THREAD_SIZE);
 	const unsigned long top = CTXSCOPE_KSTACK_WORDS;
-	unsigned long h;
+	unsigned long h, i;
 
 	CTXSCOPE_CHECK(stack, "kstack: cannot allocate a test stack");
 	if (!stack)
@@ -167,6 +172,16 @@ static void ctxscope_selftest_kstack(void)
 	h = ctxscope_kstack_exact(stack);
 	CTXSCOPE_CHECK(h == 200, "kstack: exact found %lu, not 200", h);
 
+	/* A short scan reads a bounded number of words, however deep. */
+	for (i = 1; i < top; i++)
+		stack[i] = 1;
+	h = ctxscope_kstack_extend(stack, top - 1);
+	CTXSCOPE_CHECK(h >= top - 1 - CTXSCOPE_KSTACK_SCAN_MAX,
+		       "kstack: a short scan went %lu words deep, more than %d",
+		       top - 1 - h, CTXSCOPE_KSTACK_SCAN_MAX);
+	h = ctxscope_kstack_exact(stack);
+	CTXSCOPE_CHECK(h == 1, "kstack: exact of a full stack found %lu", h);
+
 	/* An untouched stack reads as using nothing but the canary. */
 	memset(stack + 1, 0, THREAD_SIZE - sizeof(unsigned long));
 	h = ctxscope_kstack_exact(stack);
@@ -177,20 +192,23 @@ static void ctxscope_selftest_kstack(void)
 /* What placing every sample gives: the reference for the floor. */
 struct ctxscope_ustack_model {
 	unsigned long lo, hi;		/* known bounds, or hi == 0 */
+	unsigned long anchor;		/* an address in the stack */
 	unsigned long max, pending;
 };
 
+/* Every test sample is within the smallest stack limit (128 KiB). */
 static void ctxscope_model_sample(struct ctxscope_ustack_model *m,
 				  unsigned long sp)
 {
-	if (sp < m->hi && sp >= m->lo)
+	unsigned long top = m->hi ? m->hi : m->anchor + 1;
+
+	if (m->hi && sp >= m->lo && sp < m->hi)
 		m->max = max(m->max, m->hi - sp);
-	else if (sp < m->pending && !(m->hi && sp >= m->hi))
-		/* Above known bounds: another stack, never resolved into them. */
+	else if (sp < top && sp < m->pending && top - sp <= SZ_128K)
 		m->pending = sp;
 }
 
-/* A pseudo-random sp within 16 KiB of [lo, hi), or of base when unknown. */
+/* A pseudo-random sp within 16 KiB of [lo, hi). */
 static unsigned long ctxscope_next_sp(u32 *seed, unsigned long lo,
 				      unsigned long hi)
 {
@@ -198,44 +216,64 @@ static unsigned long ctxscope_next_sp(u32 *seed, unsigned long lo,
 	return lo - SZ_16K + (*seed >> 8) % (hi - lo + 2 * SZ_16K);
 }
 
+/* A row of a thread whose stack, [lo, hi), holds the anchor. */
+static void ctxscope_selftest_row(struct ctxscope_task *row,
+				  unsigned long anchor)
+{
+	memset(row, 0, sizeof(*row));
+	row->ustack_pending = ULONG_MAX;
+	row->ustack_anchor = anchor;
+	row->ustack_floor = anchor + 1;
+}
+
+/* A reader resolves the pending sample, as refresh.c commits it. */
+static void ctxscope_selftest_commit(struct ctxscope_task *row,
+				     unsigned long lo, unsigned long hi)
+{
+	struct ctxscope_ustack_found found = {
+		.gen = row->ustack_gen,
+		.pending = row->ustack_pending,
+		.lo = lo,
+		.hi = hi,
+	};
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&ctxscope_table_lock, flags);
+	ctxscope_ustack_commit_locked(row, &found);
+	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
+}
+
 static void ctxscope_selftest_ustack_run(struct ctxscope_task *row,
 					 const char *name, bool known)
 {
-	const unsigned long lo = 0x7ff000100000UL, hi = lo + SZ_128K;
-	struct ctxscope_ustack_model m = { 0, 0, 0, ULONG_MAX };
+	const unsigned long lo = 0x7ff000100000UL, hi = lo + SZ_64K;
+	struct ctxscope_ustack_model m = {
+		.anchor = hi - 256, .pending = ULONG_MAX,
+	};
 	u32 seed = 12345, bad = 0;
 	int i;
 
-	memset(row, 0, sizeof(*row));
-	row->ustack_pending = ULONG_MAX;
+	ctxscope_selftest_row(row, m.anchor);
 	if (known) {
-		ctxscope_ustack_set_bounds(row, lo, hi);
+		ctxscope_selftest_commit(row, lo, hi);
 		m.lo = lo;
 		m.hi = hi;
 	}
-	row->ustack_floor = known ? hi : ULONG_MAX;
 	for (i = 0; i < 4000; i++) {
 		unsigned long sp = ctxscope_next_sp(&seed, lo, hi);
 
-		ctxscope_ustack_sample_sp(row, sp);
+		ctxscope_ustack_sample(row, current, sp);
 		ctxscope_model_sample(&m, sp);
 		if (i % 500 == 250)
 			/* A reader refreshed: nothing may be lost. */
 			ctxscope_ustack_refloor(row);
 		if (i == 2000 && !known) {
-			/*
-			 * A reader resolves the pending sample into bounds, as
-			 * ctxscope_ustack_resolve() does.
-			 */
-			ctxscope_ustack_set_bounds(row, lo, hi);
+			ctxscope_selftest_commit(row, lo, hi);
 			m.lo = lo;
 			m.hi = hi;
 			if (m.pending >= lo && m.pending < hi)
 				m.max = max(m.max, hi - m.pending);
-			ctxscope_store_max(&row->ustack_max, m.max);
 			m.pending = ULONG_MAX;
-			row->ustack_pending = ULONG_MAX;
-			ctxscope_ustack_refloor(row);
 		}
 		if (row->ustack_max != min_t(unsigned long, m.max, U32_MAX) ||
 		    row->ustack_pending != m.pending)
@@ -250,6 +288,7 @@ static void ctxscope_selftest_ustack_run(struct ctxscope_task *row,
 static void ctxscope_selftest_ustack(void)
 {
 	struct ctxscope_task *row = kzalloc(sizeof(*row), GFP_KERNEL);
+	const unsigned long lo = 0x7ff000100000UL, hi = lo + SZ_64K;
 	u32 seed = 1;
 	int i;
 
@@ -259,16 +298,96 @@ static void ctxscope_selftest_ustack(void)
 	ctxscope_selftest_ustack_run(row, "known bounds", true);
 	ctxscope_selftest_ustack_run(row, "bounds found by a reader", false);
 
-	/* A kernel thread's row samples nothing. */
+	/*
+	 * Samples on another stack, before the bounds are known: a
+	 * coroutine or sigaltstack far below (more than the largest stack
+	 * limit), or above the anchor. They are not kept, and the bounds a
+	 * reader then finds are the anchor's mapping, not theirs.
+	 */
+	ctxscope_selftest_row(row, hi - 256);
+	ctxscope_ustack_sample(row, current, lo - SZ_2G);
+	ctxscope_ustack_sample(row, current, hi + SZ_1M);
+	CTXSCOPE_CHECK(row->ustack_pending == ULONG_MAX,
+		       "ustack: a sample on another stack is pending (%lx)",
+		       row->ustack_pending);
+	ctxscope_ustack_sample(row, current, hi - SZ_4K);
+	ctxscope_ustack_sample(row, current, lo - SZ_2G);
+	ctxscope_selftest_commit(row, lo, hi);
+	CTXSCOPE_CHECK(row->ustack_max == SZ_4K && row->ustack_hi == hi,
+		       "ustack: other stacks changed the result: max %u, hi %lx",
+		       row->ustack_max, row->ustack_hi);
+
+	/* exec replaced the address space: a stale lookup is dropped. */
+	ctxscope_selftest_row(row, hi - 256);
+	ctxscope_ustack_sample(row, current, hi - SZ_8K);
+	{
+		struct ctxscope_ustack_found stale = {
+			.gen = row->ustack_gen, .pending = row->ustack_pending,
+			.lo = lo, .hi = hi,
+		};
+		unsigned long flags;
+
+		row->ustack_gen++;
+		raw_spin_lock_irqsave(&ctxscope_table_lock, flags);
+		ctxscope_ustack_commit_locked(row, &stale);
+		raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
+	}
+	CTXSCOPE_CHECK(!row->ustack_hi && !row->ustack_max,
+		       "ustack: a lookup from before exec was committed");
+
+	/* A row without a user stack samples nothing. */
 	memset(row, 0, sizeof(*row));
 	row->ustack_pending = ULONG_MAX;
 	row->ustack_floor = CTXSCOPE_USTACK_NEVER;
 	for (i = 0; i < 100; i++)
-		ctxscope_ustack_sample_sp(row, ctxscope_next_sp(&seed, SZ_1M,
-								SZ_2M));
+		ctxscope_ustack_sample(row, current,
+				       ctxscope_next_sp(&seed, SZ_1M, SZ_2M));
 	CTXSCOPE_CHECK(row->ustack_pending == ULONG_MAX && !row->ustack_max,
 		       "ustack: a kernel thread's row took a sample");
 	kfree(row);
+}
+
+/*
+ * The voluntary decision against what __schedule() charged. A row that
+ * saw its task's previous switch-out is told by nvcsw alone; one that
+ * did not falls back to the tracepoint's arguments.
+ */
+static void ctxscope_selftest_voluntary(void)
+{
+	static const struct {
+		const char *name;
+		bool preempt;
+		unsigned int prev_state;
+		bool charged_nvcsw;	/* what __schedule() did */
+	} cases[] = {
+		{ "sleep", false, TASK_INTERRUPTIBLE, true },
+		{ "sleep aborted by a signal, state reported as it was (6.1)",
+		  false, TASK_INTERRUPTIBLE, true },
+		{ "sleep aborted by a signal, reported as TASK_RUNNING (6.12)",
+		  false, TASK_RUNNING, true },
+		{ "preemption", true, TASK_INTERRUPTIBLE, false },
+		{ "schedule() while running (yield)", false, TASK_RUNNING, false },
+		{ "exit", false, TASK_DEAD, true },
+	};
+	const unsigned long seen = 1000;
+	unsigned int args;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned long nvcsw = seen + cases[i].charged_nvcsw;
+
+		args = ctxscope_voluntary_from_args(cases[i].preempt,
+						    cases[i].prev_state);
+		CTXSCOPE_CHECK(ctxscope_voluntary_decide(nvcsw, seen, true, args) ==
+			       cases[i].charged_nvcsw,
+			       "voluntary: %s: decided %u with a synced row",
+			       cases[i].name,
+			       ctxscope_voluntary_decide(nvcsw, seen, true, args));
+	}
+	/* The one case the arguments alone get wrong, for an unsynced row. */
+	args = ctxscope_voluntary_from_args(false, TASK_RUNNING);
+	CTXSCOPE_CHECK(!ctxscope_voluntary_decide(seen + 1, 0, false, args),
+		       "voluntary: an unsynced row did not fall back to the arguments");
 }
 
 int ctxscope_selftest(void)
@@ -278,6 +397,7 @@ int ctxscope_selftest(void)
 	ctxscope_selftest_tlb();
 	ctxscope_selftest_kstack();
 	ctxscope_selftest_ustack();
+	ctxscope_selftest_voluntary();
 	pr_info("%d of %d checks passed\n", ctxscope_checks - ctxscope_failures,
 		ctxscope_checks);
 	return ctxscope_failures ? -EINVAL : 0;

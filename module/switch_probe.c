@@ -2,10 +2,12 @@
 /*
  * The sched_switch probe: the only code ctxscope runs on every context
  * switch. It is called from __schedule() with interrupts off, preemption
- * off and the runqueue lock held, between rq->nr_switches++ and
- * context_switch(), with current == prev. It touches nothing but the two
+ * off and the runqueue lock held, between rq->nr_switches++ (and
+ * ++prev->nvcsw or ->nivcsw) and context_switch(), with current == prev.
+ * With interrupts off it is also an RCU read-side critical section, which
+ * the lockless row lookup relies on. It touches nothing but the two
  * task_structs, this CPU's counters and prev's row: no locks, no
- * allocation, nothing that can sleep or wake a task.
+ * allocation, nothing that can sleep or wake a task, no unbounded loop.
  */
 #include <linux/mm_types.h>
 #include <linux/sched.h>
@@ -13,80 +15,22 @@
 #include <trace/events/sched.h>
 
 #include "compat.h"
-#include "ctxscope.h"
+#include "counters.h"
 #include "kstack.h"
+#include "switch_probe.h"
 #include "task_table.h"
 #include "ustack.h"
 
-DEFINE_PER_CPU_ALIGNED(struct ctxscope_cpu_counters, ctxscope_cpu_counters);
+static bool ctxscope_switch_live;
 
-/* A switch's class indexes both the per-CPU and the per-task counters. */
-static_assert(CTXSCOPE_TO_PROCESS == (int)CTXSCOPE_PROCESS &&
-	      CTXSCOPE_TO_THREAD == (int)CTXSCOPE_THREAD &&
-	      CTXSCOPE_TO_KERNEL == (int)CTXSCOPE_KERNEL &&
-	      CTXSCOPE_TO_IDLE == (int)CTXSCOPE_IDLE);
-
-/* What a switch is: its class, and the address-space counter it adds to. */
-struct ctxscope_switch_kind {
-	enum ctxscope_counter cls;
-	int mm_counter;			/* LAZY_SWITCHES, MM_SWITCHES or -1 */
-};
-
-/*
- * The address space next will run in: its own mm, or, for a task without
- * one (kernel thread, idle, a user task switched back in after exit_mm()),
- * the one prev leaves loaded (lazy TLB, see context_switch()). One
- * decision tree for both, so that the mm pointers are compared once.
- */
-static __always_inline struct ctxscope_switch_kind
-ctxscope_classify(const struct task_struct *prev,
-		  const struct task_struct *next,
-		  const struct mm_struct *prev_mm,
-		  const struct mm_struct *next_mm)
+bool ctxscope_switch_probe_live(void)
 {
-	unsigned int flags = prev->flags | next->flags;
-	struct ctxscope_switch_kind k;
-
-	/*
-	 * prev->active_mm, not prev->mm: an exiting task's last switch-out
-	 * comes after exit_mm() cleared prev->mm.
-	 */
-	if (!next_mm) {
-		k.cls = CTXSCOPE_THREAD;
-		k.mm_counter = CTXSCOPE_LAZY_SWITCHES;
-	} else if (next_mm == prev_mm) {
-		k.cls = CTXSCOPE_THREAD;
-		k.mm_counter = -1;
-	} else {
-		k.cls = CTXSCOPE_PROCESS;
-		k.mm_counter = CTXSCOPE_MM_SWITCHES;
-	}
-	/*
-	 * is_idle_task() first; then kernel threads by their flag, not by
-	 * mm == NULL: kthread_use_mm() gives kernel threads an mm.
-	 */
-	if (unlikely(flags & (PF_IDLE | PF_KTHREAD)))
-		k.cls = flags & PF_IDLE ? CTXSCOPE_IDLE : CTXSCOPE_KERNEL;
-	return k;
+	return READ_ONCE(ctxscope_switch_live);
 }
 
-static __always_inline void ctxscope_row_inc(struct ctxscope_task *row,
-					     int counter)
+void ctxscope_switch_probe_set_live(bool live)
 {
-	WRITE_ONCE(row->count[counter], row->count[counter] + 1);
-}
-
-/* A reset happened since this row last counted: start it from zero. */
-static __always_inline void ctxscope_row_rearm(struct ctxscope_task *row,
-					       u32 epoch)
-{
-	int i;
-
-	for (i = 0; i < CTXSCOPE_NR_TASK_COUNTERS; i++)
-		WRITE_ONCE(row->count[i], 0);
-	/* Pairs with smp_rmb() in ctxscope_task_counts_current(). */
-	smp_wmb();
-	WRITE_ONCE(row->epoch, epoch);
+	WRITE_ONCE(ctxscope_switch_live, live);
 }
 
 /*
@@ -102,12 +46,109 @@ static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
 	this_cpu_write(ctxscope_cpu_counters.tlb_pending, 0);
 	if (!row)
 		return;
-	WRITE_ONCE(row->count[CTXSCOPE_TASK_TLB_FLUSH_IN],
-		   row->count[CTXSCOPE_TASK_TLB_FLUSH_IN] +
-		   (pending & CTXSCOPE_TLB_PENDING_FLUSH));
-	WRITE_ONCE(row->count[CTXSCOPE_TASK_TLB_IPI_SENT],
-		   row->count[CTXSCOPE_TASK_TLB_IPI_SENT] +
-		   pending / CTXSCOPE_TLB_PENDING_IPI);
+	WRITE_ONCE(row->tlb_flush_in,
+		   row->tlb_flush_in + (pending & CTXSCOPE_TLB_PENDING_FLUSH));
+	WRITE_ONCE(row->tlb_ipi_sent,
+		   row->tlb_ipi_sent + pending / CTXSCOPE_TLB_PENDING_IPI);
+}
+
+/* This CPU's count of a switch: cell_base is ctxscope_cell(cls, 0, mm). */
+static __always_inline void ctxscope_count_switch(unsigned int cell_base,
+						  unsigned int voluntary)
+{
+	this_cpu_inc(ctxscope_cpu_counters.counts.cell[cell_base +
+		     voluntary * CTXSCOPE_NR_MM_KINDS]);
+}
+
+/*
+ * The first switch-out after a reset (or the first at all of a row made
+ * before the probe was live): the counts start from zero, and the task's
+ * nvcsw before this switch becomes the base of voluntary, and what
+ * nvcsw_seen is compared with next. A synced row knows that value; an
+ * unsynced one decides this one switch from the tracepoint's arguments.
+ */
+static __always_inline void ctxscope_row_rearm(struct ctxscope_task *row,
+					       u32 epoch, unsigned long nvcsw,
+					       bool preempt,
+					       unsigned int prev_state)
+{
+	unsigned long before = row->nvcsw_seen;
+	int i;
+
+	if (row->epoch == CTXSCOPE_EPOCH_UNSYNCED)
+		before = nvcsw - ctxscope_voluntary_from_args(preempt,
+							      prev_state);
+	for (i = 0; i < CTXSCOPE_NR_CLASSES; i++)
+		WRITE_ONCE(row->to[i], 0);
+	WRITE_ONCE(row->migrations, 0);
+	WRITE_ONCE(row->tlb_flush_in, 0);
+	WRITE_ONCE(row->tlb_ipi_sent, 0);
+	WRITE_ONCE(row->nvcsw_base, before);
+	WRITE_ONCE(row->nvcsw_seen, before);
+	/* Pairs with smp_rmb() in ctxscope_task_snapshot(). */
+	smp_wmb();
+	WRITE_ONCE(row->epoch, epoch);
+}
+
+/*
+ * The stacks' slow paths, out of line: a user sp below the row's floor,
+ * a kernel stack scan. Called last, as a tail call, so that the common
+ * path calls nothing and saves no registers.
+ */
+static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
+					 struct task_struct *prev,
+					 unsigned long sp, bool kstack_due)
+{
+	ctxscope_ustack_sample(row, prev, sp);
+	if (kstack_due)
+		ctxscope_kstack_switch_out(row, prev);
+}
+
+/*
+ * prev's switch-out, counted in its row and in this CPU's cell. Voluntary
+ * is whether the kernel charged it to prev->nvcsw: the task's own counter
+ * moved since its last switch-out, which holds on every kernel, also
+ * where the tracepoint reports a sleep aborted by a signal as
+ * TASK_RUNNING (6.12's try_to_block_task()).
+ */
+static __always_inline void
+ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
+			unsigned int cls, unsigned int cell_base, bool preempt,
+			unsigned int prev_state)
+{
+	u32 epoch = READ_ONCE(ctxscope_tables.epoch);
+	unsigned long nvcsw = READ_ONCE(prev->nvcsw);
+	unsigned int voluntary;
+	unsigned long sp;
+	u64 n;
+	u32 cpu;
+	bool due;
+
+	if (unlikely(row->epoch != epoch))
+		ctxscope_row_rearm(row, epoch, nvcsw, preempt, prev_state);
+	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
+	ctxscope_tlb_credit(row);
+
+	n = row->to[cls] + 1;
+	WRITE_ONCE(row->to[cls], n);
+	/* The class before voluntary: pairs with ctxscope_task_snapshot(). */
+	smp_wmb();
+	WRITE_ONCE(row->nvcsw_seen, nvcsw);
+
+	/* It ran here since it was switched in: a migration if it moved. */
+	cpu = raw_smp_processor_id();
+	if (unlikely(row->last_cpu != cpu)) {
+		if (row->last_cpu != CTXSCOPE_NO_CPU)
+			WRITE_ONCE(row->migrations, row->migrations + 1);
+		WRITE_ONCE(row->last_cpu, cpu);
+	}
+
+	ctxscope_count_switch(cell_base, voluntary);
+
+	sp = ctxscope_user_sp(prev);
+	due = ctxscope_kstack_due(n, prev_state);
+	if (unlikely(due || ctxscope_ustack_news(row, sp)))
+		ctxscope_row_stacks(row, prev, sp, due);
 }
 
 /*
@@ -131,62 +172,27 @@ struct ctxscope_row_cache {
 
 static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
 
+/* What an empty entry points to: a row no task owns, so never a hit. */
+static struct ctxscope_task ctxscope_no_row;
+
+void ctxscope_switch_probe_init(void)
+{
+	int cpu, i;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < ARRAY_SIZE(ctxscope_row_cache.row); i++)
+			per_cpu_ptr(&ctxscope_row_cache, cpu)->row[i] =
+				&ctxscope_no_row;
+}
+
 /*
- * The stacks' slow paths, out of line: a user sp below the row's floor,
- * a kernel stack scan. Everything before them is calls-free, so that the
- * common path saves no registers.
+ * A miss in the row cache: the hash table's row, if the task has one;
+ * without one, voluntary as the tracepoint's arguments say.
  */
-static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
-					 struct task_struct *prev,
-					 unsigned int prev_state,
-					 unsigned long sp, bool kstack_due)
-{
-	ctxscope_ustack_sample_sp(row, sp);
-	if (kstack_due)
-		ctxscope_kstack_switch_out(row, prev, prev_state);
-}
-
-/* prev's share of the switch, counted in its row. */
-static __always_inline void ctxscope_row_switch_out(struct ctxscope_task *row,
-						    struct task_struct *prev,
-						    enum ctxscope_counter cls,
-						    bool voluntary,
-						    unsigned int prev_state)
-{
-	u32 epoch = READ_ONCE(ctxscope_tables.epoch);
-	unsigned long sp;
-	u32 cpu;
-	bool due;
-
-	if (unlikely(row->epoch != epoch))
-		ctxscope_row_rearm(row, epoch);
-	ctxscope_tlb_credit(row);
-
-	ctxscope_row_inc(row, cls);
-	/* The class before voluntary, as for the per-CPU counters. */
-	smp_wmb();
-	/* Added rather than branched on: fewer instructions either way. */
-	WRITE_ONCE(row->count[CTXSCOPE_TASK_VOLUNTARY],
-		   row->count[CTXSCOPE_TASK_VOLUNTARY] + voluntary);
-
-	/* It ran here since it was switched in: a migration if it moved. */
-	cpu = raw_smp_processor_id();
-	if (unlikely(row->last_cpu != cpu)) {
-		if (row->last_cpu != CTXSCOPE_NO_CPU)
-			ctxscope_row_inc(row, CTXSCOPE_TASK_MIGRATIONS);
-		WRITE_ONCE(row->last_cpu, cpu);
-	}
-
-	sp = ctxscope_user_sp(prev);
-	due = ctxscope_kstack_due(row, prev_state);
-	if (unlikely(due || ctxscope_ustack_news(row, sp)))
-		ctxscope_row_stacks(row, prev, prev_state, sp, due);
-}
-
-/* A miss in the row cache: the hash table's row, if the task has one. */
 static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
-						   enum ctxscope_counter cls,
-						   bool voluntary,
+						   unsigned int cls,
+						   unsigned int cell_base,
+						   bool preempt,
 						   unsigned int prev_state,
 						   u32 slot)
 {
@@ -194,27 +200,33 @@ static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
 
 	if (!row) {
 		ctxscope_tlb_credit(NULL);
+		ctxscope_count_switch(cell_base,
+				      ctxscope_voluntary_from_args(preempt,
+								   prev_state));
 		return;
 	}
 	this_cpu_write(ctxscope_row_cache.row[slot], row);
-	ctxscope_row_switch_out(row, prev, cls, voluntary, prev_state);
+	ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
+				prev_state);
 }
 
 /* prev's share of the switch: counted in its own row, if it has one. */
 static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
-						     enum ctxscope_counter cls,
-						     bool voluntary,
+						     unsigned int cls,
+						     unsigned int cell_base,
+						     bool preempt,
 						     unsigned int prev_state)
 {
 	u32 slot = hash_ptr(prev, CTXSCOPE_ROW_CACHE_BITS);
 	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
 
 	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
-	if (likely(row && smp_load_acquire(&row->task) == prev))
-		ctxscope_row_switch_out(row, prev, cls, voluntary, prev_state);
+	if (likely(smp_load_acquire(&row->task) == prev))
+		ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
+					prev_state);
 	else
-		ctxscope_task_switch_out_miss(prev, cls, voluntary, prev_state,
-					      slot);
+		ctxscope_task_switch_out_miss(prev, cls, cell_base, preempt,
+					      prev_state, slot);
 }
 
 void ctxscope_probe_sched_switch(void *data, bool preempt,
@@ -222,30 +234,47 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 struct task_struct *next,
 				 unsigned int prev_state)
 {
-	struct ctxscope_switch_kind k = ctxscope_classify(prev, next,
-							  prev->active_mm,
-							  next->mm);
-	/* __schedule() charges prev->nvcsw exactly under this condition. */
-	bool voluntary = !preempt && prev_state != TASK_RUNNING;
+	const struct mm_struct *next_mm = next->mm;
+	unsigned int flags = prev->flags | next->flags;
+	unsigned int mm_kind, cls;
 
-	this_cpu_inc(ctxscope_cpu_counters.count[k.cls]);
 	/*
-	 * Everything else is published after the class, so that a reader
-	 * that loads it before the classes never sees more voluntary, mm or
-	 * lazy switches than switches (ctxscope_snapshot_cpu()).
+	 * The address space next runs in (context_switch()): its own mm, or,
+	 * without one (kernel thread, idle, a task switched back in after
+	 * exit_mm()), the one prev leaves loaded. prev->active_mm, not
+	 * prev->mm: an exiting task's last switch-out comes after exit_mm().
 	 */
-	smp_wmb();
-	this_cpu_add(ctxscope_cpu_counters.count[CTXSCOPE_VOLUNTARY], (u64)voluntary);
-	if (k.mm_counter >= 0)
-		this_cpu_inc(ctxscope_cpu_counters.count[k.mm_counter]);
+	if (!next_mm) {
+		mm_kind = CTXSCOPE_MM_LAZY;
+		cls = CTXSCOPE_THREAD;
+	} else if (next_mm == prev->active_mm) {
+		mm_kind = CTXSCOPE_MM_KEPT;
+		cls = CTXSCOPE_THREAD;
+	} else {
+		mm_kind = CTXSCOPE_MM_SWITCHED;
+		cls = CTXSCOPE_PROCESS;
+	}
+	/*
+	 * is_idle_task() first; then kernel threads by their flag, not by
+	 * mm == NULL: kthread_use_mm() gives kernel threads an mm.
+	 */
+	if (unlikely(flags & (PF_IDLE | PF_KTHREAD)))
+		cls = flags & PF_IDLE ? CTXSCOPE_IDLE : CTXSCOPE_KERNEL;
 
 	/* Its tlb_flush, if it loads another mm, comes next (tlb.h). */
 	this_cpu_write(ctxscope_cpu_counters.tlb_switching, prev);
 
-	if (static_branch_likely(&ctxscope_task_rows))
-		ctxscope_task_switch_out(prev, k.cls, voluntary, prev_state);
-	else					/* max_tasks=0 */
-		ctxscope_tlb_credit(NULL);
+	/* The idle task has no row: spare it the lookup. */
+	if (static_branch_likely(&ctxscope_task_rows) &&
+	    likely(!(prev->flags & PF_IDLE))) {
+		ctxscope_task_switch_out(prev, cls,
+					 ctxscope_cell(cls, 0, mm_kind),
+					 preempt, prev_state);
+		return;
+	}
+	ctxscope_tlb_credit(NULL);
+	ctxscope_count_switch(ctxscope_cell(cls, 0, mm_kind),
+			      ctxscope_voluntary_from_args(preempt, prev_state));
 }
 
 ctxscope_assert_probe(sched_switch, ctxscope_probe_sched_switch);

@@ -13,12 +13,8 @@
 static bool ctxscope_tlb_on;
 static int ctxscope_pcid, ctxscope_pti;
 
-/*
- * Called in the context that flushed: the scheduler (interrupts off),
- * flush IPIs, or a task sending them (preemption off). this_cpu_*()
- * updates are safe against interrupts on this CPU in every case.
- */
-void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
+/* What one event counts, from the state of this CPU. */
+static __always_inline void ctxscope_tlb_count(int reason, unsigned long pages)
 {
 	const struct task_struct *switching =
 		this_cpu_read(ctxscope_cpu_counters.tlb_switching);
@@ -29,13 +25,33 @@ void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
 	if (switching != before)
 		this_cpu_write(ctxscope_cpu_counters.tlb_switching, switching);
 	if (v.counter >= 0)
-		this_cpu_inc(ctxscope_cpu_counters.count[v.counter]);
+		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[v.counter]);
 	if (v.flush_in)
 		this_cpu_or(ctxscope_cpu_counters.tlb_pending,
 			    CTXSCOPE_TLB_PENDING_FLUSH);
 	if (v.ipi_sent)
 		this_cpu_add(ctxscope_cpu_counters.tlb_pending,
 			     CTXSCOPE_TLB_PENDING_IPI);
+}
+
+/* Shootdowns and IPIs: rarer than switches, out of line. */
+static noinline void ctxscope_tlb_count_other(int reason, unsigned long pages)
+{
+	ctxscope_tlb_count(reason, pages);
+}
+
+/*
+ * Called in the context that flushed: the scheduler (interrupts off),
+ * flush IPIs, or a task sending them (preemption off). this_cpu_*()
+ * updates are safe against interrupts on this CPU in every case. The
+ * task-switch reason, one per process switch, is compiled on its own.
+ */
+void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
+{
+	if (likely(reason == TLB_FLUSH_ON_TASK_SWITCH))
+		ctxscope_tlb_count(TLB_FLUSH_ON_TASK_SWITCH, pages);
+	else
+		ctxscope_tlb_count_other(reason, pages);
 }
 
 ctxscope_assert_probe(tlb_flush, ctxscope_probe_tlb_flush);

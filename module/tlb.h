@@ -22,7 +22,7 @@
 
 #include <linux/mm_types.h>
 
-#include "ctxscope.h"
+#include "counters.h"
 
 /* pages of a full flush; x86 calls it TLB_FLUSH_ALL. */
 #define CTXSCOPE_TLB_FLUSH_ALL	(~0UL)
@@ -70,11 +70,22 @@ ctxscope_tlb_classify(const struct task_struct **switching,
 	return v;
 }
 
-/* tlb.c */
+/* The tlb:tlb_flush probe. */
 void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages);
+
+/**
+ * ctxscope_tlb_detect() - record, once at load, what the TLB counters mean
+ * @attached: whether the tlb_flush probe could be attached
+ */
 void ctxscope_tlb_detect(bool attached);
+
+/* Whether the TLB counters are counted here (x86 with tlb_flush). */
 bool ctxscope_tlb_available(void);
+
+/* 1 if the kernel uses PCID, 0 if not, -1 where it does not apply. */
 int ctxscope_tlb_pcid(void);
+
+/* 1 if page-table isolation is on, 0 if not, -1 where it does not apply. */
 int ctxscope_tlb_pti(void);
 
 #endif /* CTXSCOPE_TLB_H */

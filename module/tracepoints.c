@@ -15,9 +15,10 @@
 #include <trace/events/tlb.h>
 
 #include "compat.h"
-#include "ctxscope.h"
-#include "task_table.h"
+#include "lifecycle.h"
+#include "switch_probe.h"
 #include "tlb.h"
+#include "tracepoints.h"
 
 struct ctxscope_tracepoint {
 	const char *name;
@@ -52,14 +53,19 @@ ctxscope_assert_probe(tlb_flush, ctxscope_nop_tlb_flush);
 #endif
 
 static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
-	[CTXSCOPE_TP_SCHED_SWITCH] = {
-		"sched_switch", ctxscope_probe_sched_switch },
-	[CTXSCOPE_TP_PROCESS_FORK] = {
-		"sched_process_fork", ctxscope_probe_process_fork },
-	[CTXSCOPE_TP_PROCESS_EXEC] = {
-		"sched_process_exec", ctxscope_probe_process_exec },
 	[CTXSCOPE_TP_PROCESS_FREE] = {
 		"sched_process_free", ctxscope_probe_process_free },
+	[CTXSCOPE_TP_TASK_NEWTASK] = {
+		"task_newtask", ctxscope_probe_task_newtask },
+	[CTXSCOPE_TP_PROCESS_EXEC] = {
+		"sched_process_exec", ctxscope_probe_process_exec },
+	[CTXSCOPE_TP_PROCESS_EXIT] = {
+		"sched_process_exit",
+		/* It gained a group_dead argument in 2025, after 6.12. */
+		__builtin_choose_expr(ctxscope_probe_matches(sched_process_exit,
+							     ctxscope_probe_process_exit),
+				      (void *)ctxscope_probe_process_exit,
+				      (void *)ctxscope_probe_process_exit_dead) },
 	[CTXSCOPE_TP_TASK_RENAME] = {
 		"task_rename", ctxscope_probe_task_rename },
 	[CTXSCOPE_TP_CGROUP_ATTACH] = {
@@ -68,6 +74,8 @@ static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
 		"cgroup_rmdir", ctxscope_probe_cgroup_rmdir },
 	[CTXSCOPE_TP_TLB_FLUSH] = {
 		"tlb_flush", ctxscope_probe_tlb_flush },
+	[CTXSCOPE_TP_SCHED_SWITCH] = {
+		"sched_switch", ctxscope_probe_sched_switch },
 };
 
 static void ctxscope_match_tracepoint(struct tracepoint *tp, void *priv)
@@ -79,7 +87,6 @@ static void ctxscope_match_tracepoint(struct tracepoint *tp, void *priv)
 			ctxscope_tracepoints[i].tp = tp;
 }
 
-/* Finds every tracepoint in the mask; fails, naming it, if one is missing. */
 int ctxscope_tracepoints_find(unsigned long needed)
 {
 	int i;
@@ -115,7 +122,7 @@ int ctxscope_tracepoint_attach(enum ctxscope_tp id)
 	return 0;
 }
 
-/* Detaches every probe; none of ours runs on any CPU once this returns. */
+/* None of our probes runs on any CPU once this returns. */
 void ctxscope_tracepoints_detach(void)
 {
 	struct ctxscope_tracepoint *t;

@@ -1,94 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/ctxscope/tasks, processes and cgroups: one row per tracked task,
- * process or cgroup, generated with seq_file one row at a time, so that
- * tens of thousands of rows stream without a large allocation.
+ * /proc/ctxscope/tasks, processes, cgroups and exited: one row per
+ * tracked task, process, cgroup or exited process, generated with
+ * seq_file one row at a time, so that tens of thousands of rows stream
+ * without a large allocation.
  *
- * A read starts with a refresh pass in process context (it may sleep):
- * it extends the kernel stack marks of the tasks and places the user
- * stack samples the switch probe could not (kstack.c, ustack.c). The rows
- * are then printed inside an RCU read-side section: rows removed meanwhile
- * are not reused before it ends.
+ * The first read() of a file starts with a refresh (refresh.c). Rows are
+ * printed inside an RCU read-side section, so that rows removed
+ * meanwhile are not reused under the reader; processes and cgroups also
+ * hold folds and moves off (lifecycle.h) for the rows of one read(), so
+ * that each process or cgroup sums every task exactly once.
  */
-#include <linux/mm.h>
-#include <linux/mutex.h>
+#include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/proc_fs.h>
-#include <linux/sched/mm.h>
-#include <linux/sched/task.h>
 #include <linux/seq_file.h>
 
-#include "ctxscope.h"
-#include "kstack.h"
+#include "cgroup_table.h"
+#include "exit_log.h"
+#include "lifecycle.h"
+#include "procfs_tables.h"
+#include "refresh.h"
 #include "row_text.h"
 #include "task_table.h"
 #include "tlb.h"
-#include "ustack.h"
-
-/* One refresh at a time; concurrent readers would only repeat it. */
-static DEFINE_MUTEX(ctxscope_refresh_lock);
-
-static void ctxscope_refresh_tasks(void)
-{
-	const struct ctxscope_tables *t = &ctxscope_tables;
-	u32 i;
-
-	for (i = ctxscope_next_task(0); i < t->capacity;
-	     i = ctxscope_next_task(i + 1)) {
-		struct ctxscope_task *row = &t->tasks[i];
-		struct task_struct *p;
-
-		if (!READ_ONCE(row->task))
-			continue;
-		/*
-		 * A task that has not run since the last refresh cannot have
-		 * gone deeper, and has no new user stack sample to place.
-		 */
-		if (READ_ONCE(row->refreshed) == READ_ONCE(row->samples))
-			continue;
-		WRITE_ONCE(row->refreshed, READ_ONCE(row->samples));
-		p = ctxscope_task_get(row);
-		if (!p)
-			continue;
-		ctxscope_kstack_refresh(row, p);
-		ctxscope_ustack_resolve(row, p);
-		put_task_struct(p);
-		cond_resched();
-	}
-}
-
-/* VmStk of each process, from the mm of one of its live threads. */
-static void ctxscope_refresh_procs(void)
-{
-	const struct ctxscope_tables *t = &ctxscope_tables;
-	u32 i;
-
-	for (i = ctxscope_next_proc(0); i < t->capacity;
-	     i = ctxscope_next_proc(i + 1)) {
-		struct ctxscope_process *proc = &t->procs[i];
-		struct task_struct *p = NULL;
-		struct ctxscope_task *row;
-		struct mm_struct *mm;
-
-		if (!READ_ONCE(proc->key))
-			continue;
-		rcu_read_lock();
-		row = list_first_or_null_rcu(&proc->tasks, struct ctxscope_task,
-					     siblings);
-		if (row)
-			p = ctxscope_task_get(row);
-		rcu_read_unlock();
-		if (!p)
-			continue;
-		mm = get_task_mm(p);
-		if (mm) {
-			WRITE_ONCE(proc->vm_stack_kb,
-				   READ_ONCE(mm->stack_vm) << (PAGE_SHIFT - 10));
-			mmput(mm);
-		}
-		put_task_struct(p);
-		cond_resched();
-	}
-}
 
 enum ctxscope_kind {
 	CTXSCOPE_TASKS,
@@ -96,9 +31,15 @@ enum ctxscope_kind {
 	CTXSCOPE_CGROUPS,
 };
 
+/* Which table a file shows: the data it was created with. */
+static enum ctxscope_kind ctxscope_kind_of(struct seq_file *m)
+{
+	return (enum ctxscope_kind)(unsigned long)pde_data(file_inode(m->file));
+}
+
 static u32 ctxscope_capacity(enum ctxscope_kind kind)
 {
-	return kind == CTXSCOPE_CGROUPS ? ctxscope_tables.cg_capacity :
+	return kind == CTXSCOPE_CGROUPS ? ctxscope_cgroups.capacity :
 					  ctxscope_tables.capacity;
 }
 
@@ -125,7 +66,8 @@ static void *ctxscope_row_at(u32 i, enum ctxscope_kind kind)
 	case CTXSCOPE_PROCS:
 		return READ_ONCE(t->procs[i].key) ? &t->procs[i] : NULL;
 	default:
-		return READ_ONCE(t->cgroups[i].key) ? &t->cgroups[i] : NULL;
+		return READ_ONCE(ctxscope_cgroups.rows[i].key) ?
+		       &ctxscope_cgroups.rows[i] : NULL;
 	}
 }
 
@@ -151,15 +93,29 @@ static void *ctxscope_rows_from(loff_t from, loff_t *pos,
 	return NULL;
 }
 
-static void *ctxscope_rows_start(loff_t *pos, enum ctxscope_kind kind)
+/* Whether printing a kind sums over a membership list. */
+static bool ctxscope_kind_holds(enum ctxscope_kind kind)
+{
+	return kind != CTXSCOPE_TASKS;
+}
+
+static void *ctxscope_table_start(struct seq_file *m, loff_t *pos)
 	__acquires(RCU)
 {
-	if (*pos == 0) {
-		mutex_lock(&ctxscope_refresh_lock);
-		ctxscope_refresh_tasks();
-		if (kind != CTXSCOPE_TASKS)
-			ctxscope_refresh_procs();
-		mutex_unlock(&ctxscope_refresh_lock);
+	enum ctxscope_kind kind = ctxscope_kind_of(m);
+	int ret;
+
+	if (*pos == 0)
+		ctxscope_refresh(ns_capable_noaudit(&init_user_ns,
+						    CAP_SYS_ADMIN),
+				 kind != CTXSCOPE_TASKS);
+	if (ctxscope_kind_holds(kind)) {
+		ret = ctxscope_hold_begin();
+		if (ret) {
+			/* stop() is called all the same: keep RCU balanced. */
+			rcu_read_lock();
+			return ERR_PTR(ret);
+		}
 	}
 	/* Until stop(): rows removed meanwhile are not reused. */
 	rcu_read_lock();
@@ -168,13 +124,20 @@ static void *ctxscope_rows_start(loff_t *pos, enum ctxscope_kind kind)
 	return ctxscope_rows_from(*pos - 1, pos, kind);
 }
 
-static void ctxscope_rows_stop(struct seq_file *m, void *v)
+static void *ctxscope_table_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	return ctxscope_rows_from(*pos, pos, ctxscope_kind_of(m));
+}
+
+static void ctxscope_table_stop(struct seq_file *m, void *v)
 	__releases(RCU)
 {
 	rcu_read_unlock();
+	if (ctxscope_kind_holds(ctxscope_kind_of(m)) && !IS_ERR(v))
+		ctxscope_hold_end();
 }
 
-void ctxscope_show_count_header(struct seq_file *m)
+static void ctxscope_show_count_header(struct seq_file *m)
 {
 	seq_puts(m, " switches voluntary involuntary to_process to_thread to_kernel to_idle migrations");
 	if (ctxscope_tlb_available())
@@ -184,7 +147,7 @@ void ctxscope_show_count_header(struct seq_file *m)
 static int ctxscope_tasks_show(struct seq_file *m, void *v)
 {
 	const struct ctxscope_task *row = v;
-	u64 count[CTXSCOPE_NR_TASK_COUNTERS];
+	u64 count[CTXSCOPE_NR_SUM_COUNTERS];
 	struct ctxscope_row_text text, *t = &text;
 
 	if (v == SEQ_START_TOKEN) {
@@ -217,7 +180,7 @@ static int ctxscope_processes_show(struct seq_file *m, void *v)
 		seq_puts(m, " kstack_max ustack_max vm_stack_kb comm\n");
 		return 0;
 	}
-	ctxscope_proc_sum(proc, &sums, &threads);
+	threads = ctxscope_proc_sum(proc, &sums);
 	ctxscope_row_begin(t);
 	ctxscope_row_s64(t, READ_ONCE(proc->tgid));
 	ctxscope_row_s64(t, READ_ONCE(proc->ppid));
@@ -245,7 +208,7 @@ static int ctxscope_cgroups_show(struct seq_file *m, void *v)
 		seq_puts(m, " kstack_max ustack_max\n");
 		return 0;
 	}
-	ctxscope_cgroup_sum(cg, &sums, &processes);
+	processes = ctxscope_cgroup_sum(cg, &sums);
 	ctxscope_row_begin(t);
 	ctxscope_row_u64(t, READ_ONCE(cg->key));
 	ctxscope_row_u64(t, processes);
@@ -255,23 +218,6 @@ static int ctxscope_cgroups_show(struct seq_file *m, void *v)
 	ctxscope_row_u64(t, sums.ustack_max);
 	ctxscope_row_end(m, t, NULL);
 	return 0;
-}
-
-/* Which table a file shows: the data it was created with. */
-static enum ctxscope_kind ctxscope_kind_of(struct seq_file *m)
-{
-	return (enum ctxscope_kind)(unsigned long)pde_data(file_inode(m->file));
-}
-
-static void *ctxscope_table_start(struct seq_file *m, loff_t *pos)
-	__acquires(RCU)
-{
-	return ctxscope_rows_start(pos, ctxscope_kind_of(m));
-}
-
-static void *ctxscope_table_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	return ctxscope_rows_from(*pos, pos, ctxscope_kind_of(m));
 }
 
 static int ctxscope_table_show(struct seq_file *m, void *v)
@@ -289,11 +235,74 @@ static int ctxscope_table_show(struct seq_file *m, void *v)
 static const struct seq_operations ctxscope_table_seq_ops = {
 	.start	= ctxscope_table_start,
 	.next	= ctxscope_table_next,
-	.stop	= ctxscope_rows_stop,
+	.stop	= ctxscope_table_stop,
 	.show	= ctxscope_table_show,
 };
 
-/* tasks, processes and cgroups, with the mode of the tasks_mode parameter. */
+/*
+ * exited: positions are seqs: 0 is the header, n the record numbered n
+ * or, if it was overwritten, the oldest one kept. The record is copied
+ * into the reader's private buffer, so show() prints a stable copy.
+ */
+static void *ctxscope_exited_at(struct seq_file *m, loff_t *pos)
+{
+	struct ctxscope_exit_record *copy = m->private;
+	u64 seq = *pos;
+
+	if (!ctxscope_exit_log_copy(&seq, copy))
+		return NULL;
+	*pos = seq;
+	return copy;
+}
+
+static void *ctxscope_exited_start(struct seq_file *m, loff_t *pos)
+{
+	return *pos == 0 ? SEQ_START_TOKEN : ctxscope_exited_at(m, pos);
+}
+
+static void *ctxscope_exited_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	return ctxscope_exited_at(m, pos);
+}
+
+static void ctxscope_exited_stop(struct seq_file *m, void *v)
+{
+}
+
+static int ctxscope_exited_show(struct seq_file *m, void *v)
+{
+	const struct ctxscope_exit_record *rec = v;
+	struct ctxscope_row_text text, *t = &text;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(m, "seq exit_ns tgid ppid cgroup threads");
+		ctxscope_show_count_header(m);
+		seq_puts(m, " kstack_max ustack_max vm_stack_kb comm\n");
+		return 0;
+	}
+	ctxscope_row_begin(t);
+	ctxscope_row_u64(t, rec->seq);
+	ctxscope_row_u64(t, rec->exit_ns);
+	ctxscope_row_s64(t, rec->tgid);
+	ctxscope_row_s64(t, rec->ppid);
+	ctxscope_row_u64(t, rec->cgroup);
+	ctxscope_row_u64(t, rec->threads);
+	ctxscope_row_counts(t, rec->sums.count);
+	ctxscope_row_u64(t, rec->sums.kstack_max);
+	ctxscope_row_u64(t, rec->sums.ustack_max);
+	ctxscope_row_u64(t, rec->vm_stack_kb);
+	ctxscope_row_end(m, t, rec->comm);
+	return 0;
+}
+
+static const struct seq_operations ctxscope_exited_seq_ops = {
+	.start	= ctxscope_exited_start,
+	.next	= ctxscope_exited_next,
+	.stop	= ctxscope_exited_stop,
+	.show	= ctxscope_exited_show,
+};
+
 bool ctxscope_procfs_create_tables(struct proc_dir_entry *dir, umode_t mode)
 {
 	return proc_create_seq_data("tasks", mode, dir, &ctxscope_table_seq_ops,
@@ -303,5 +312,9 @@ bool ctxscope_procfs_create_tables(struct proc_dir_entry *dir, umode_t mode)
 				    (void *)CTXSCOPE_PROCS) &&
 	       proc_create_seq_data("cgroups", mode, dir,
 				    &ctxscope_table_seq_ops,
-				    (void *)CTXSCOPE_CGROUPS);
+				    (void *)CTXSCOPE_CGROUPS) &&
+	       proc_create_seq_private("exited", mode, dir,
+				       &ctxscope_exited_seq_ops,
+				       sizeof(struct ctxscope_exit_record),
+				       NULL);
 }
