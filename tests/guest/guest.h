@@ -20,8 +20,11 @@ struct summary {
 /* Reads /proc/ctxscope/summary; exits the test with a message on error. */
 void summary_read(struct summary *s);
 
-/* Sum of the rows of /proc/ctxscope/cpus, in the same shape. */
-void cpus_read_sum(struct summary *s);
+/*
+ * The rows of /proc/ctxscope/cpus, rows[cpu] for cpu < max; returns the
+ * number of rows (since_ns is 0).
+ */
+int cpus_read(struct summary *rows, int max);
 
 /* The kernel's total of context switches: "ctxt" in /proc/stat. */
 uint64_t proc_stat_ctxt(void);
@@ -42,6 +45,13 @@ long table_find(const struct cs_table *t, const char *col, uint64_t value);
 
 /* A column of a row, by name; exits the test if the column is missing. */
 uint64_t table_get(const struct cs_table *t, long row, const char *col);
+
+/*
+ * Column col of the row of a table (tasks, processes, ...) whose column
+ * key equals id; -1 if there is no such row.
+ */
+long long table_get_by(const char *file, const char *key, uint64_t id,
+		       const char *col);
 
 /* A "Name: value" line of /proc/PID/task/TID/status, or -1. */
 long long task_status(int pid, int tid, const char *name);
@@ -78,6 +88,13 @@ int gettid_(void);
 
 /* Reloads the module with the given parameters; returns insmod's status. */
 int module_reload(const char *params);
+
+/*
+ * Unloads the module and loads it again from this task (finit_module()),
+ * without a helper process: the load sees exactly the tasks the caller
+ * does. 0, or -errno.
+ */
+int module_load_here(const char *params);
 
 /* A reader of /dev/kmsg that starts after every message logged so far. */
 int kmsg_from_now(void);
