@@ -25,7 +25,8 @@
 
 #define TRIGGER "/sys/kernel/tracing/events/tlb/tlb_flush/trigger"
 #define HIST "/sys/kernel/tracing/events/tlb/tlb_flush/hist"
-#define HIST_SPEC "hist:keys=reason,pages"
+#define HIST_SPEC "hist:keys=common_cpu,reason,pages"
+#define MAX_CPUS 8
 
 FIXTURE(tlb) {};
 FIXTURE_SETUP(tlb) {}
@@ -323,30 +324,54 @@ TEST_F_TIMEOUT(tlb, switch_flushes_are_charged_to_the_process_switched_into,
 
 /* ---- Exactness against ftrace ----------------------------------------- */
 
-/* Events per reason: [0] task switch flush, [1] task switch no flush,
- * [2] remote shootdown, [3] local, [4] local mm, [5] IPI sent. */
-static int read_hist(uint64_t ev[6])
+/* Events per CPU and reason: [0] task switch flush, [1] task switch no
+ * flush, [2] remote shootdown, [3] local, [4] local mm, [5] IPI sent. */
+static int read_hist(uint64_t ev[MAX_CPUS][6])
 {
 	char line[512];
 	FILE *f = fopen(HIST, "re");
 
 	if (!f)
 		return -1;
-	memset(ev, 0, 6 * sizeof(*ev));
+	memset(ev, 0, MAX_CPUS * 6 * sizeof(**ev));
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long pages, hits;
-		int reason;
+		int reason, cpu;
 
-		if (sscanf(line, "{ reason: %d, pages: %llu } hitcount: %llu",
-			   &reason, &pages, &hits) != 3)
+		if (sscanf(line, "{ common_cpu: %d, reason: %d, pages: %llu } hitcount: %llu",
+			   &cpu, &reason, &pages, &hits) != 4 ||
+		    cpu < 0 || cpu >= MAX_CPUS)
 			continue;
 		if (reason == 0)
-			ev[pages ? 0 : 1] += hits;
+			ev[cpu][pages ? 0 : 1] += hits;
 		else if (reason >= 1 && reason <= 4)
-			ev[reason + 1] += hits;
+			ev[cpu][reason + 1] += hits;
 	}
 	fclose(f);
 	return 0;
+}
+
+/* The same sums of the cpus rows: [cpu][0..5] as read_hist() has them. */
+static void cpus_tlb(uint64_t ours[MAX_CPUS][6],
+		     const char *const keys[][2])
+{
+	struct cs_table t;
+	size_t row;
+	int i;
+
+	memset(ours, 0, MAX_CPUS * 6 * sizeof(**ours));
+	table_read("cpus", &t);
+	for (row = 0; row < t.nrows; row++) {
+		uint64_t cpu = table_get(&t, (long)row, "cpu");
+
+		if (cpu >= MAX_CPUS)
+			continue;
+		for (i = 0; i < 6; i++)
+			ours[cpu][i] = table_get(&t, (long)row, keys[i][0]) +
+				       (keys[i][1] ? table_get(&t, (long)row,
+							       keys[i][1]) : 0);
+	}
+	cs_table_free(&t);
 }
 
 /* 0 if every part of it ran to the end. */
@@ -387,8 +412,9 @@ TEST_F_TIMEOUT(tlb, counters_equal_ftrace_histogram, 900)
 		"remote shootdowns", "local shootdowns", "local mm shootdowns",
 		"IPIs sent",
 	};
-	uint64_t ev[6], ours[6], slack = 2 * online_cpus() + 8;
-	int i;
+	uint64_t ev[MAX_CPUS][6], mine[MAX_CPUS][6], tev[6] = { 0 };
+	uint64_t ours[6], slack = 2 * online_cpus() + 8;
+	int i, cpu;
 
 	ASSERT_EQ(0, write_file(TRIGGER, HIST_SPEC));
 	/* Start both counts at zero, as close together as possible. */
@@ -400,21 +426,38 @@ TEST_F_TIMEOUT(tlb, counters_equal_ftrace_histogram, 900)
 	for (i = 0; i < 6; i++)
 		ours[i] = summary_key(keys[i][0]) +
 			  (keys[i][1] ? summary_key(keys[i][1]) : 0);
+	cpus_tlb(mine, keys);
 	ASSERT_EQ(0, read_hist(ev));
 	ASSERT_EQ(0, write_file(TRIGGER, "!" HIST_SPEC));
 
+	for (cpu = 0; cpu < MAX_CPUS; cpu++)
+		for (i = 0; i < 6; i++)
+			tev[i] += ev[cpu][i];
 	for (i = 0; i < 6; i++) {
-		long long diff = (long long)ours[i] - (long long)ev[i];
+		long long diff = (long long)ours[i] - (long long)tev[i];
 
 		TH_LOG("%s: ctxscope %llu, ftrace %llu (difference %lld, allowed %llu)",
 		       what[i], (unsigned long long)ours[i],
-		       (unsigned long long)ev[i], diff,
+		       (unsigned long long)tev[i], diff,
 		       (unsigned long long)slack);
 		EXPECT_GE((long long)slack, llabs(diff));
 	}
+	/* And each CPU's row against that CPU's events. */
+	for (cpu = 0; cpu < online_cpus() && cpu < MAX_CPUS; cpu++)
+		for (i = 0; i < 6; i++) {
+			long long diff = (long long)mine[cpu][i] -
+					 (long long)ev[cpu][i];
+
+			EXPECT_GE((long long)slack, llabs(diff)) {
+				TH_LOG("cpu %d, %s: ctxscope %llu, ftrace %llu",
+				       cpu, what[i],
+				       (unsigned long long)mine[cpu][i],
+				       (unsigned long long)ev[cpu][i]);
+			}
+		}
 	/* The workload made events of both kinds. */
-	EXPECT_LT(1000U, ev[0]);
-	EXPECT_LT(100U, ev[5]);
+	EXPECT_LT(1000U, tev[0]);
+	EXPECT_LT(100U, tev[5]);
 }
 
 TEST_HARNESS_MAIN
