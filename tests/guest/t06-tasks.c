@@ -302,7 +302,8 @@ static uint64_t ustack_of(int tid)
 TEST_F_TIMEOUT(tasks, main_thread_blocked_256k_deep_reports_ustack, 120)
 {
 	struct deep_arg a = { .depth = 256 << 10 };
-	int ready[2], release[2];
+	long long proc_v, vmstk, proc_vmstk, rec_v = -1, rec_vmstk;
+	int ready[2], release[2], i;
 	uint64_t v;
 	pid_t child;
 	char c = 0;
@@ -320,12 +321,33 @@ TEST_F_TIMEOUT(tasks, main_thread_blocked_256k_deep_reports_ustack, 120)
 	ASSERT_EQ(1, read(ready[0], &c, 1));
 	ASSERT_EQ(0, wait_sleeping(child, child));
 	v = ustack_of(child);
-	TH_LOG("main thread blocked 256 KiB deep: ustack_max %llu bytes (%.1f KiB)",
-	       (unsigned long long)v, v / 1024.0);
+	proc_v = table_get_by("processes", "tgid", (uint64_t)child, "ustack_max");
+	proc_vmstk = table_get_by("processes", "tgid", (uint64_t)child,
+				  "vm_stack_kb");
+	vmstk = task_status(child, child, "VmStk");
+	TH_LOG("main thread blocked 256 KiB deep: ustack_max %llu bytes (%.1f KiB); its process %lld; vm_stack_kb %lld (VmStk %lld kB)",
+	       (unsigned long long)v, v / 1024.0, proc_v, proc_vmstk, vmstk);
 	EXPECT_LE(256U << 10, v);
 	EXPECT_GE(288U << 10, v);
+	/* Its process's row: the largest of its threads, this one alone. */
+	EXPECT_EQ((long long)v, proc_v);
+	EXPECT_EQ(vmstk, proc_vmstk);
+	EXPECT_LE(256LL, vmstk);
 	ASSERT_EQ(1, write(release[1], &c, 1));
 	waitpid(child, NULL, 0);
+	/* Its exit record keeps the last values. */
+	for (i = 0; i < 250 && rec_v < 0; i++) {
+		rec_v = table_get_by("exited", "tgid", (uint64_t)child,
+				     "ustack_max");
+		if (rec_v < 0)
+			usleep(20000);
+	}
+	rec_vmstk = table_get_by("exited", "tgid", (uint64_t)child,
+				 "vm_stack_kb");
+	TH_LOG("exit record: ustack_max %lld, vm_stack_kb %lld", rec_v,
+	       rec_vmstk);
+	EXPECT_EQ((long long)v, rec_v);
+	EXPECT_EQ(vmstk, rec_vmstk);
 }
 
 static atomic_int deep_tid;
