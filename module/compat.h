@@ -107,10 +107,15 @@ static inline bool ctxscope_cgroup_on_dfl(const struct cgroup *cgrp)
 	return cgrp->root == &cgrp_dfl_root;
 }
 
-/* Removed (rmdir) already, perhaps before the module was loaded. */
+/*
+ * Removed (rmdir) already, perhaps before the module was loaded: what the
+ * kernel's own cgroup_is_dead() tests (not in the headers).
+ * css_is_dying() would not do: from 6.12 it tests CSS_DYING, which only a
+ * controller's css gets, not a cgroup's self.
+ */
 static inline bool ctxscope_cgroup_removed(struct cgroup *cgrp)
 {
-	return css_is_dying(&cgrp->self);
+	return !(READ_ONCE(cgrp->self.flags) & CSS_ONLINE);
 }
 
 /*

@@ -47,6 +47,21 @@ static void ctxscope_refresh_commit(struct ctxscope_task *row,
 	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
 }
 
+/*
+ * What changes whenever the row's task switches out (its class counts)
+ * or a reset rearms it (its epoch): a task whose activity is the same as
+ * at the last refresh has not run since, so cannot have gone deeper.
+ */
+static unsigned long ctxscope_row_activity(const struct ctxscope_task *row)
+{
+	unsigned long sum = (unsigned long)READ_ONCE(row->epoch) << 40;
+	int i;
+
+	for (i = 0; i < CTXSCOPE_NR_CLASSES; i++)
+		sum += READ_ONCE(row->to[i]);
+	return sum;
+}
+
 static void ctxscope_refresh_tasks(void)
 {
 	const struct ctxscope_tables *t = &ctxscope_tables;
@@ -56,27 +71,28 @@ static void ctxscope_refresh_tasks(void)
 	for (i = ctxscope_next_task(0); i < t->capacity;
 	     i = ctxscope_next_task(i + 1)) {
 		struct ctxscope_task *row = &t->tasks[i];
+		bool ran, unresolved, have_found = false;
 		struct task_struct *p;
-		unsigned long ran;
-		bool have_found;
-		u32 kstack;
+		unsigned long activity;
+		u32 kstack = 0;
 
 		if (!READ_ONCE(row->task))
+			continue;
+		activity = ctxscope_row_activity(row);
+		ran = activity != READ_ONCE(row->refreshed);
+		/* A user-stack sample may wait for a free mmap_lock. */
+		unresolved = ctxscope_ustack_unresolved(row);
+		if (!ran && !unresolved)
 			continue;
 		p = ctxscope_task_get(row);
 		if (!p)
 			continue;
-		/*
-		 * A task that has not run since the last refresh cannot have
-		 * gone deeper; its user-stack sample may still wait for a
-		 * free mmap_lock.
-		 */
-		ran = READ_ONCE(p->nvcsw) + READ_ONCE(p->nivcsw);
-		kstack = ran != READ_ONCE(row->refreshed) ?
-			 ctxscope_kstack_refresh(row, p) : 0;
-		have_found = ctxscope_ustack_lookup(row, p, &found);
+		if (ran)
+			kstack = ctxscope_kstack_refresh(row, p);
+		if (unresolved)
+			have_found = ctxscope_ustack_lookup(row, p, &found);
 		ctxscope_refresh_commit(row, p, kstack,
-					have_found ? &found : NULL, ran);
+					have_found ? &found : NULL, activity);
 		put_task_struct(p);
 		cond_resched();
 	}

@@ -46,6 +46,11 @@ static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
 	this_cpu_write(ctxscope_cpu_counters.tlb_pending, 0);
 	if (!row)
 		return;
+	/* A process switch that flushed, and nothing else: the common case. */
+	if (likely(pending == CTXSCOPE_TLB_PENDING_FLUSH)) {
+		WRITE_ONCE(row->tlb_flush_in, row->tlb_flush_in + 1);
+		return;
+	}
 	WRITE_ONCE(row->tlb_flush_in,
 		   row->tlb_flush_in + (pending & CTXSCOPE_TLB_PENDING_FLUSH));
 	WRITE_ONCE(row->tlb_ipi_sent,

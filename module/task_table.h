@@ -80,7 +80,7 @@ struct ctxscope_task {
 	pid_t pid;
 	pid_t tgid;
 	char comm[TASK_COMM_LEN];
-	unsigned long refreshed;	/* nvcsw + nivcsw at the last refresh */
+	unsigned long refreshed;	/* its activity at the last refresh */
 	struct list_head siblings;	/* threads of the same process */
 	struct ctxscope_task *deferred;	/* lifecycle.c's list of held frees */
 	struct rcu_head rcu;

@@ -193,8 +193,7 @@ bool ctxscope_ustack_lookup(const struct ctxscope_task *row,
 	found->pending = READ_ONCE(row->ustack_pending);
 	found->lo = 0;
 	found->hi = 0;
-	if (READ_ONCE(row->ustack_floor) == CTXSCOPE_USTACK_NEVER ||
-	    (found->pending == ULONG_MAX && READ_ONCE(row->ustack_hi)))
+	if (!ctxscope_ustack_unresolved(row))
 		return false;
 	mm = get_task_mm(p);
 	if (!mm)

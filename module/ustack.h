@@ -81,6 +81,17 @@ static inline void ctxscope_ustack_refloor(struct ctxscope_task *row)
 	WRITE_ONCE(row->ustack_floor, ULONG_MAX);
 }
 
+/*
+ * Whether the read path has something to do for the row: a sample to
+ * place, or the bounds of its stack to find.
+ */
+static inline bool ctxscope_ustack_unresolved(const struct ctxscope_task *row)
+{
+	return READ_ONCE(row->ustack_floor) != CTXSCOPE_USTACK_NEVER &&
+	       (READ_ONCE(row->ustack_pending) != ULONG_MAX ||
+		!READ_ONCE(row->ustack_hi));
+}
+
 /**
  * ctxscope_ustack_clone() - how a new task's user stack starts
  * @child: the task copy_process() made, not yet run
