@@ -36,7 +36,7 @@ FIXTURE(volsum) {};
 FIXTURE_SETUP(volsum) {}
 FIXTURE_TEARDOWN(volsum) {}
 
-static atomic_int stop, tids[SLEEPERS];
+static atomic_int stop, go, sent, tids[SLEEPERS];
 static atomic_long naps, handled;
 
 static void on_signal(int sig)
@@ -59,15 +59,26 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
-/* Signals the sleepers in turn, as fast as it can, for SECONDS. */
+/*
+ * Signals the sleepers in turn, as fast as it can, for SECONDS once told
+ * to go; then naps until told to stop. It lives across both scans: a
+ * thread that exits inside the window takes its nvcsw out of the second.
+ */
 static void *sender(void *arg)
 {
-	double end = cs_now() + SECONDS;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
 	int pid = getpid(), i = 0;
+	double end;
 
 	cs_pin_self(online_cpus() - 1);
+	while (!go)
+		nanosleep(&nap, NULL);
+	end = cs_now() + SECONDS;
 	while (cs_now() < end)
 		syscall(SYS_tgkill, pid, tids[i++ % SLEEPERS], SIGUSR1);
+	sent = 1;
+	while (!stop)
+		nanosleep(&nap, NULL);
 	return arg;
 }
 
@@ -90,12 +101,14 @@ TEST_F_TIMEOUT(volsum, summary_voluntary_is_the_kernels_nvcsw_sum, 300)
 	for (i = 0; i < SLEEPERS; i++)
 		while (!tids[i])
 			usleep(1000);
+	ASSERT_EQ(0, pthread_create(&th[SLEEPERS], NULL, sender, NULL));
 
 	summary_read(&o0);
 	all_tasks_csw(&nv0, &ni0);
 	summary_read(&o1);
-	ASSERT_EQ(0, pthread_create(&th[SLEEPERS], NULL, sender, NULL));
-	pthread_join(th[SLEEPERS], NULL);
+	go = 1;
+	while (!sent)
+		usleep(100000);
 	/* Every sleeper back in a nap no signal will cut short. */
 	for (i = 0; i < SLEEPERS; i++)
 		ASSERT_EQ(0, wait_sleeping(getpid(), tids[i]));
@@ -104,6 +117,7 @@ TEST_F_TIMEOUT(volsum, summary_voluntary_is_the_kernels_nvcsw_sum, 300)
 	all_tasks_csw(&nv1, &ni1);
 	summary_read(&c1);
 	stop = 1;
+	pthread_join(th[SLEEPERS], NULL);
 	for (i = 0; i < SLEEPERS; i++) {
 		syscall(SYS_tgkill, getpid(), tids[i], SIGUSR1);
 		pthread_join(th[i], NULL);
