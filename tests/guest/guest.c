@@ -91,23 +91,36 @@ int cpus_read(struct summary *rows, int max)
 	return n;
 }
 
-uint64_t proc_stat_ctxt(void)
+/* The number on the line of /proc/stat that starts with key. */
+static uint64_t proc_stat_key(const char *key)
 {
 	unsigned long long v;
 	char line[512];
+	size_t len = strlen(key);
 	FILE *f = fopen("/proc/stat", "re");
 
 	if (!f)
 		die("/proc/stat", strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "ctxt %llu", &v) == 1) {
+		if (!strncmp(line, key, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%llu", &v) == 1) {
 			fclose(f);
 			return v;
 		}
 	}
 	fclose(f);
-	die("/proc/stat", "no ctxt line");
+	die("/proc/stat", key);
 	return 0;
+}
+
+uint64_t proc_stat_ctxt(void)
+{
+	return proc_stat_key("ctxt");
+}
+
+uint64_t proc_stat_processes(void)
+{
+	return proc_stat_key("processes");
 }
 
 int online_cpus(void)

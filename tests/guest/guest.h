@@ -28,6 +28,8 @@ int cpus_read(struct summary *rows, int max);
 
 /* The kernel's total of context switches: "ctxt" in /proc/stat. */
 uint64_t proc_stat_ctxt(void);
+/* The tasks created since boot: "processes" in /proc/stat. */
+uint64_t proc_stat_processes(void);
 
 int online_cpus(void);
 
