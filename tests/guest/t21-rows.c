@@ -3,7 +3,9 @@
  * The rows and the table keys of the summary, each against the kernel's
  * own record or a construction whose answer is known:
  *
- * - migrations against se.nr_migrations of a thread that moves itself;
+ * - migrations against se.nr_migrations of a thread that moves itself,
+ *   and of one pinned from birth (none);
+ * - the pid of a thread that execs: the leader's, as de_thread() makes it;
  * - reset reaching every task, process and cgroup row, and the exit log;
  * - no row left for a task that is gone, tasks_tracked and
  *   processes_tracked equal to the live tasks and processes;
@@ -213,6 +215,122 @@ TEST_F_TIMEOUT(rows, migrations_within_the_kernels_nr_migrations, 300)
 	       BOUNCES, (unsigned long long)(m1 - m0), nr1 - nr0, sw1 - sw0);
 	EXPECT_LE((uint64_t)BOUNCES - 2, m1 - m0);
 	EXPECT_GE((uint64_t)(nr1 - nr0), m1 - m0);
+}
+
+static void *pinned_sleeper(void *arg)
+{
+	struct bouncer *b = arg;
+	struct timespec nap = { 0, 1000 * 1000 };
+	char c;
+	int i;
+
+	b->tid = gettid_();
+	for (i = 0; i < 100; i++)
+		nanosleep(&nap, NULL);
+	b->ok = 1;
+	if (read(b->stay[0], &c, 1) < 0)
+		b->ok = 0;
+	return NULL;
+}
+
+/*
+ * A thread born on a CPU it is pinned to never moves: the kernel's
+ * se.nr_migrations stays 0 (a new task's first CPU is set without
+ * counting), and so must its row, which counts from its creation: its
+ * first switch-out is not a move.
+ */
+TEST_F_TIMEOUT(rows, pinned_new_thread_has_no_migrations, 120)
+{
+	static struct bouncer b;
+	long long nr, m;
+	int pid = getpid();
+	pthread_t th;
+
+	ASSERT_EQ(0, cs_pin_self(0));
+	ASSERT_EQ(0, pipe(b.stay));
+	ASSERT_EQ(0, pthread_create(&th, NULL, pinned_sleeper, &b));
+	while (!b.ok)
+		usleep(10000);
+	ASSERT_EQ(0, wait_sleeping(pid, b.tid));
+	nr = task_nr_migrations(pid, b.tid);
+	m = table_get_by("tasks", "pid", (uint64_t)b.tid, "migrations");
+	ASSERT_EQ(1, write(b.stay[1], "s", 1));
+	pthread_join(th, NULL);
+	TH_LOG("a thread pinned from birth, 100 naps: row migrations %lld, se.nr_migrations %lld",
+	       m, nr);
+	ASSERT_EQ(0, nr);
+	EXPECT_EQ(0, m);
+}
+
+/*
+ * A thread that is not the leader calls execve(): de_thread() gives it
+ * the leader's pid and releases the old leader. The process's one task
+ * row then has the tgid as pid; none has the thread's old tid.
+ */
+static int exec_report[2];
+
+static void *exec_thread(void *arg)
+{
+	int tid = gettid_();
+
+	if (write(exec_report[1], &tid, sizeof(tid)) != sizeof(tid))
+		return arg;
+	execl("/bin/sleep", "sleep", "30", (char *)NULL);
+	return arg;
+}
+
+TEST_F_TIMEOUT(rows, thread_that_execs_takes_the_leaders_pid, 120)
+{
+	size_t with_pid = 0, with_tid = 1;
+	char comm[32] = "";
+	int tid = 0, i;
+	pid_t c;
+
+	ASSERT_EQ(0, pipe(exec_report));
+	c = fork();
+	ASSERT_LE(0, c);
+	if (c == 0) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, exec_thread, NULL))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	ASSERT_EQ((ssize_t)sizeof(tid), read(exec_report[0], &tid, sizeof(tid)));
+	ASSERT_NE(c, tid);
+	/* The exec is done once the process has the new name and one task. */
+	for (i = 0; i < 500; i++) {
+		char path[64];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/comm", c);
+		f = fopen(path, "re");
+		if (f) {
+			if (!fgets(comm, sizeof(comm), f))
+				comm[0] = '\0';
+			fclose(f);
+		}
+		if (!strncmp(comm, "sleep", 5) && task_state(c, tid) == 0)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(0, strncmp(comm, "sleep", 5));
+	ASSERT_EQ(0, wait_sleeping(c, c));
+	/* The old leader's row goes a grace period after its release. */
+	for (i = 0; i < 30; i++) {
+		with_pid = rows_with("tasks", "pid", (uint64_t)c);
+		with_tid = rows_with("tasks", "pid", (uint64_t)tid);
+		if (with_pid == 1 && with_tid == 0)
+			break;
+		usleep(100000);
+	}
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	TH_LOG("thread %d of process %d exec'd: %zu rows with pid %d, %zu with pid %d",
+	       tid, c, with_pid, c, with_tid, tid);
+	EXPECT_EQ(1, with_pid);
+	EXPECT_EQ(0, with_tid);
 }
 
 /* ---- 2. Reset reaches every row ------------------------------------------ */
