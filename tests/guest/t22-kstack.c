@@ -136,7 +136,7 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 	long long kstack = -1, hist0[KSTACK_BUCKETS], hist1[KSTACK_BUCKETS];
 	int report[2], status, kmsg, i, have_hist;
 	long long cg_kstack;
-	long reached = 0, left;
+	long reached = 0, used = 0, left;
 	struct stat st;
 	pid_t pid;
 
@@ -153,7 +153,7 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		char buf[32];
+		char buf[64], *end;
 		int fd = open(DEPTH_FILE, O_RDWR);
 		ssize_t n;
 
@@ -167,12 +167,15 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 		if (n <= 0)
 			_exit(1);
 		buf[n] = '\0';
-		reached = strtol(buf, NULL, 10);
-		if (write(report[1], &reached, sizeof(reached)) != sizeof(reached))
+		reached = strtol(buf, &end, 10);
+		used = strtol(end, NULL, 10);
+		if (write(report[1], &reached, sizeof(reached)) != sizeof(reached) ||
+		    write(report[1], &used, sizeof(used)) != sizeof(used))
 			_exit(1);
 		_exit(0);
 	}
 	ASSERT_EQ(sizeof(reached), read(report[0], &reached, sizeof(reached)));
+	ASSERT_EQ(sizeof(used), read(report[0], &used, sizeof(used)));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
 	/* The record is written when its row goes, after a grace period. */
@@ -190,14 +193,19 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 	if (kmsg >= 0)
 		close(kmsg);
 
-	TH_LOG("asked %ld of %llu bytes: the driver reached %ld; kstack_max %lld; DEBUG_STACK_USAGE: %s %ld",
-	       depth, (unsigned long long)size, reached, kstack,
+	TH_LOG("asked %ld of %llu bytes: the driver reached %ld, the kernel's measure of the stack used after it %ld; kstack_max %lld; DEBUG_STACK_USAGE: %s %ld",
+	       depth, (unsigned long long)size, reached, used, kstack,
 	       left >= 0 ? "used" : have_hist ? "no new record," : "not built in,",
 	       left >= 0 ? (long)size - left : 0);
 	EXPECT_LE(depth, reached);
 	EXPECT_LE(reached, kstack);
 	EXPECT_GE(reached + BELOW_SLACK, kstack);
 	EXPECT_GT((long long)size, kstack);
+	/*
+	 * Exactly the stack the kernel's own definition (stack_not_used())
+	 * gave right after the recursion: nothing later goes as deep.
+	 */
+	EXPECT_EQ(used, kstack);
 	/* Its cgroup keeps the largest of its processes, gone ones too. */
 	if (cg) {
 		TH_LOG("its cgroup's kstack_max: %lld", cg_kstack);

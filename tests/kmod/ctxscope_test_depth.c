@@ -7,10 +7,15 @@
  *
  * Writing N to /proc/ctxscope_test_depth recurses in the writer's kernel
  * stack, filling every frame, until at least N bytes of the stack are in
- * use. Reading the file gives the depth the last write really reached:
- * the bytes from the top of the writer's stack to the lowest byte it
- * wrote. The deepest point of that task's stack is then at most a frame
- * below (an interrupt's entry frame, if one came in just then).
+ * use. Reading the file gives two numbers. First the depth the last write
+ * really reached: the bytes from the top of the writer's stack to the
+ * lowest byte it wrote. The deepest point of that task's stack is then at
+ * most a frame below (an interrupt's entry frame, if one came in just
+ * then). Second, the stack the writer had used once the recursion was
+ * back, as the kernel itself defines it with CONFIG_DEBUG_STACK_USAGE:
+ * THREAD_SIZE less stack_not_used(), the bytes below the deepest non-zero
+ * word (stacks are zeroed when allocated). Nothing the writer does later
+ * goes as deep as the recursion, so that is its deepest stack for life.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +32,7 @@
 
 static struct proc_dir_entry *depth_file;
 static unsigned long depth_reached;	/* by the last write */
+static unsigned long depth_used;	/* after the last write */
 
 /* The top of current's kernel stack: its first byte above the stack. */
 static unsigned long depth_stack_top(void)
@@ -51,6 +57,21 @@ static noinline unsigned long depth_recurse(unsigned long want)
 	return lowest + frame[0] - 0xa5;
 }
 
+/*
+ * The kernel's stack_not_used() (include/linux/sched/task_stack.h), built
+ * only with CONFIG_DEBUG_STACK_USAGE: the first word above the canary at
+ * end_of_stack() that is not zero.
+ */
+static unsigned long depth_not_used(void)
+{
+	unsigned long *end = end_of_stack(current), *n = end;
+
+	do {
+		n++;
+	} while (n < (unsigned long *)depth_stack_top() && !*n);
+	return (unsigned long)n - (unsigned long)end;
+}
+
 static ssize_t depth_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
@@ -64,12 +85,14 @@ static ssize_t depth_write(struct file *file, const char __user *buf,
 	if (want > THREAD_SIZE - 2048)
 		return -EINVAL;
 	WRITE_ONCE(depth_reached, depth_stack_top() - depth_recurse(want));
+	WRITE_ONCE(depth_used, THREAD_SIZE - depth_not_used());
 	return count;
 }
 
 static int depth_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%lu\n", READ_ONCE(depth_reached));
+	seq_printf(m, "%lu %lu\n", READ_ONCE(depth_reached),
+		   READ_ONCE(depth_used));
 	return 0;
 }
 
