@@ -560,6 +560,7 @@ struct worker {
 	_Atomic int tid;
 	struct rusage ru;	/* its own, just before it exits */
 	int leave;		/* exits after the ping-pong */
+	_Atomic int done;	/* the ping-pong is over */
 };
 
 static int park_pipe[2];
@@ -580,6 +581,7 @@ static void *worker(void *arg)
 			return NULL;
 	}
 	getrusage(RUSAGE_THREAD, &w->ru);
+	w->done = 1;
 	if (!w->leave && read(park_pipe[0], &c, 1) < 0)
 		return NULL;
 	return NULL;
@@ -633,7 +635,11 @@ TEST_F_TIMEOUT(rows, process_row_matches_its_threads_in_proc, 300)
 		}
 		pthread_join(th[0], NULL);
 		pthread_join(th[1], NULL);
-		while (!w[2].tid || !w[3].tid)
+		/*
+		 * The staying pair done with its ping-pong: blocked in read()
+		 * from now on, so that what /proc says of them is final.
+		 */
+		while (!w[2].done || !w[3].done)
 			usleep(1000);
 		if (write(report[1], w, sizeof(w)) != sizeof(w))
 			_exit(1);
