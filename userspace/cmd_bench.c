@@ -22,6 +22,7 @@
 #include "commands.h"
 #include "common.h"
 #include "out.h"
+#include "prom.h"
 #include "workload.h"
 
 #define BENCH_MAX_SIZES 16
@@ -122,6 +123,38 @@ static int bench_one(const struct bench_opts *o, enum cs_mode mode,
 	return 0;
 }
 
+/* The table as Prometheus gauges; values not measured are left out. */
+static int bench_prom(const struct out_table *t)
+{
+	struct cs_prom *p = cs_prom_new();
+	size_t r;
+	int ret = 0;
+
+	for (r = 0; t && r < t->nrows; r++) {
+		const struct out_cell *c = &t->cells[r * t->ncols];
+		const char *mode = c[1].text;
+		char size[32];
+
+		snprintf(size, sizeof(size), "%.0f", c[0].num);
+		cs_prom_add(p, CS_PROM_BENCH_SWITCH_SECONDS, c[2].num, "mode",
+			    mode, "size_bytes", size);
+		cs_prom_add(p, CS_PROM_BENCH_NET_SWITCH_SECONDS, c[3].num,
+			    "mode", mode, "size_bytes", size);
+		cs_prom_add(p, CS_PROM_BENCH_CLASS_RATIO, c[5].num, "mode", mode,
+			    "size_bytes", size, "class", "process");
+		cs_prom_add(p, CS_PROM_BENCH_CLASS_RATIO, c[6].num, "mode", mode,
+			    "size_bytes", size, "class", "thread");
+		cs_prom_add(p, CS_PROM_BENCH_CLASS_RATIO, c[7].num, "mode", mode,
+			    "size_bytes", size, "class", "other");
+		cs_prom_add(p, CS_PROM_BENCH_TLB_PER_SWITCH, c[8].num, "mode",
+			    mode, "size_bytes", size);
+	}
+	if (!p || cs_prom_write(p, stdout) || fflush(stdout))
+		ret = p ? cs_write_error("standard output") : CS_EXIT_SOFTWARE;
+	cs_prom_free(p);
+	return ret;
+}
+
 static int bench_run(const struct bench_opts *o)
 {
 	struct cs_summary probe;
@@ -131,9 +164,11 @@ static int bench_run(const struct bench_opts *o)
 	int i, ret = 0;
 	size_t r, c;
 
-	if (module)
+	out_init(&d, "bench");
+	if (module) {
+		d.proc_format = probe.format;
 		cs_summary_free(&probe);
-	out_init(&d);
+	}
 	snprintf(d.title, sizeof(d.title),
 		 "ctxscope bench: ping-pong over pipes, two tasks on CPU %d, %lld round trips",
 		 o->cpu, o->loops);
@@ -168,8 +203,10 @@ static int bench_run(const struct bench_opts *o)
 				t->cells[r * t->ncols + c].num = NAN;
 	if (o->process && o->thread)
 		out_note(&d, "a process switch changes the address space (and, without PCID, flushes the TLB); a thread switch does not: compare the two rows of each size");
-	if (!ret)
-		ret = out_render(&d, o->fmt, stdout) ? CS_EXIT_IOERR : 0;
+	if (!ret && o->fmt == OUT_PROMETHEUS)
+		ret = bench_prom(t);
+	else if (!ret && out_render(&d, o->fmt, stdout))
+		ret = cs_write_error("standard output");
 	out_free(&d);
 	return ret;
 }
@@ -277,7 +314,7 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'o':
 			if (out_parse_format(optarg, &o.fmt)) {
-				cs_error("unknown output format '%s': use human, json, prometheus or csv",
+				cs_error("bench: unknown output format '%s': use human, json, prometheus or csv",
 					 optarg);
 				return CS_EXIT_USAGE;
 			}

@@ -28,8 +28,9 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  stat -- CMD [ARGS]    run CMD and report what it did (like perf stat)\n"
-		"  stat -a               system-wide counts per interval (like vmstat)\n"
-		"  top                   the tasks that switch most, per interval\n"
+		"  stat -a [INT [N]]     system-wide counts per interval (like vmstat)\n"
+		"  stat -p PID | -G CG   running processes or a cgroup (like pidstat)\n"
+		"  top [INT [N]]         the tasks that switch most, per interval\n"
 		"  tasks [-p PID]        per-task counters and stack high-water marks\n"
 		"  bench                 process vs thread switch cost (lat_ctx)\n"
 		"\n"
@@ -38,12 +39,26 @@ static void usage(FILE *f)
 		"\n"
 		"Examples:\n"
 		"  sudo ctxscope stat -- make -j8\n"
-		"  ctxscope stat -a -i 1 -n 5\n"
+		"  ctxscope stat -a 1 5\n"
+		"  sudo ctxscope stat -p 1234\n"
 		"  sudo ctxscope top\n"
 		"  sudo ctxscope tasks -p 1234\n"
 		"  ctxscope bench --mode both\n"
 		"\n"
 		"See ctxscope(1) for the output, the exit statuses and the module.\n");
+}
+
+/*
+ * What is still buffered for stdout, written and checked: a full disk or
+ * a closed pipe is an error, reported once, never a silent success.
+ */
+static int close_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		if (ret == 0)
+			ret = cs_write_error("standard output");
+	}
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -66,16 +81,16 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return close_stdout(0);
 	}
 	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
 		printf("ctxscope %s (reads /proc/ctxscope format %d)\n",
 		       CTXSCOPE_VERSION, CS_FORMAT_SUPPORTED);
-		return 0;
+		return close_stdout(0);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return close_stdout(commands[i].fn(argc - 1, argv + 1));
 	cs_error("unknown command '%s': use stat, top, tasks or bench (ctxscope --help)",
 		 argv[1]);
 	return CS_EXIT_USAGE;

@@ -14,43 +14,26 @@
 struct cs_metric_def {
 	const char *key;
 	const char *label;
-	const char *help;
-	bool counter;
 	bool share;		/* shown as a share of switches */
 };
 
 /* Summary keys, in the order they are shown. */
 static const struct cs_metric_def cs_system_metrics[] = {
-	{ "switches", "context switches",
-	  "Context switches (sched_switch events)", true, false },
-	{ "switches_process", "process switches",
-	  "Switches between user tasks of different address spaces", true, true },
-	{ "switches_thread", "thread switches",
-	  "Switches between user tasks of one address space", true, true },
-	{ "switches_kernel", "kernel-thread switches",
-	  "Switches to or from a kernel thread", true, true },
-	{ "switches_idle", "idle switches",
-	  "Switches to or from an idle task", true, true },
-	{ "voluntary", "voluntary switches",
-	  "Switches counted in the kernel's nvcsw (the task blocked)", true, true },
-	{ "involuntary", "involuntary switches",
-	  "Switches counted in the kernel's nivcsw (preempted or still runnable)", true, true },
-	{ "mm_switches", "address-space (mm) switches",
-	  "Switches that loaded another address space", true, false },
-	{ "lazy_switches", "lazy-TLB switches",
-	  "Switches to a task without an mm (kernel thread, idle)", true, false },
-	{ "tlb_switch_flush", "TLB flushes by switches",
-	  "Scheduler mm switches that flushed the TLB", true, false },
-	{ "tlb_switch_noflush", "switches keeping the TLB (PCID)",
-	  "Scheduler mm switches that kept TLB entries thanks to PCID", true, false },
-	{ "tlb_other_switch_flush", "other task-switch TLB flushes",
-	  "TLB_FLUSH_ON_TASK_SWITCH flushes outside the scheduler", true, false },
-	{ "tlb_shootdown_remote", "TLB shootdowns received",
-	  "TLB flushes done on receiving a shootdown IPI", true, false },
-	{ "tlb_shootdown_local_mm", "local TLB shootdowns",
-	  "Local TLB flushes for an address space (munmap, mprotect)", true, false },
-	{ "tlb_ipi_sent", "TLB shootdown IPIs sent",
-	  "TLB shootdowns that sent IPIs to other CPUs", true, false },
+	{ "switches", "context switches", false },
+	{ "switches_process", "process switches", true },
+	{ "switches_thread", "thread switches", true },
+	{ "switches_kernel", "kernel-thread switches", true },
+	{ "switches_idle", "idle switches", true },
+	{ "voluntary", "voluntary switches", true },
+	{ "involuntary", "involuntary switches", true },
+	{ "mm_switches", "address-space (mm) switches", false },
+	{ "lazy_switches", "lazy-TLB switches", false },
+	{ "tlb_switch_flush", "TLB flushes by switches", false },
+	{ "tlb_switch_noflush", "switches keeping the TLB (PCID)", false },
+	{ "tlb_other_switch_flush", "other task-switch TLB flushes", false },
+	{ "tlb_shootdown_remote", "TLB shootdowns received", false },
+	{ "tlb_shootdown_local_mm", "local TLB shootdowns", false },
+	{ "tlb_ipi_sent", "TLB shootdown IPIs sent", false },
 };
 
 void cs_metrics_system(struct out_section *s, const struct cs_summary *a,
@@ -69,7 +52,7 @@ void cs_metrics_system(struct out_section *s, const struct cs_summary *a,
 		if (!cs_has(b, d->key))
 			continue;	/* e.g. no TLB counters here */
 		v = (double)cs_get(b, d->key) - (a ? (double)cs_get(a, d->key) : 0);
-		m = out_metric(s, d->key, d->label, d->help, d->counter, v);
+		m = out_metric(s, d->key, d->label, v);
 		if (!m)
 			continue;
 		if (d->share && switches > 0)
@@ -100,6 +83,63 @@ void cs_sums_from_row(struct cs_sums *sum, const struct cs_table *t,
 	sum->ustack_max = (double)cs_cell(t, row, "ustack_max");
 }
 
+static double count_delta(double before, double after)
+{
+	return after >= before ? after - before : after;
+}
+
+void cs_sums_delta(struct cs_sums *d, const struct cs_sums *before,
+		   const struct cs_sums *after)
+{
+	int i;
+
+	/* A reset zeroes every count at once: all or none went down. */
+	d->switches = count_delta(before->switches, after->switches);
+	d->voluntary = count_delta(before->voluntary, after->voluntary);
+	d->involuntary = count_delta(before->involuntary, after->involuntary);
+	d->migrations = count_delta(before->migrations, after->migrations);
+	for (i = 0; i < 4; i++)
+		d->to[i] = count_delta(before->to[i], after->to[i]);
+	d->tlb = after->tlb;
+	d->tlb_switch_flush = count_delta(before->tlb_switch_flush,
+					  after->tlb_switch_flush);
+	d->tlb_ipi_sent = count_delta(before->tlb_ipi_sent, after->tlb_ipi_sent);
+	d->kstack_max = after->kstack_max;
+	d->ustack_max = after->ustack_max;
+}
+
+int cs_sums_get(const void *sums, const char *key, double *v)
+{
+	static const char *const classes[] = { "switches_process",
+		"switches_thread", "switches_kernel", "switches_idle" };
+	const struct cs_sums *s = sums;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strcmp(key, classes[i])) {
+			*v = s->to[i];
+			return 0;
+		}
+	}
+	if (!strcmp(key, "voluntary"))
+		*v = s->voluntary;
+	else if (!strcmp(key, "involuntary"))
+		*v = s->involuntary;
+	else if (!strcmp(key, "migrations"))
+		*v = s->migrations;
+	else if (!strcmp(key, "tlb_switch_flush") && s->tlb)
+		*v = s->tlb_switch_flush;
+	else if (!strcmp(key, "tlb_ipi_sent") && s->tlb)
+		*v = s->tlb_ipi_sent;
+	else if (!strcmp(key, "kstack_max"))
+		*v = s->kstack_max;
+	else if (!strcmp(key, "ustack_max"))
+		*v = s->ustack_max;
+	else
+		return -1;
+	return 0;
+}
+
 void cs_sums_add(struct cs_sums *sum, const struct cs_sums *more)
 {
 	int i;
@@ -123,56 +163,40 @@ static void share(struct out_metric *m, double total)
 		m->share = m->value / total;
 }
 
+static void rate(struct out_metric *m, double seconds)
+{
+	if (m && seconds > 0)
+		m->rate = m->value / seconds;
+}
+
 void cs_metrics_sums(struct out_section *s, const struct cs_sums *sum,
 		     double seconds)
 {
-	struct out_metric *m;
-
-	m = out_metric(s, "switches", "context switches (switch-outs)",
-		       "Context switches (sched_switch events)", true,
-		       sum->switches);
-	if (m && seconds > 0)
-		m->rate = sum->switches / seconds;
+	rate(out_metric(s, "switches", "context switches (switch-outs)",
+			sum->switches), seconds);
 	share(out_metric(s, "switches_process", "process switches",
-			 "Switches between user tasks of different address spaces",
-			 true, sum->to[0]), sum->switches);
-	share(out_metric(s, "switches_thread", "thread switches",
-			 "Switches between user tasks of one address space",
-			 true, sum->to[1]), sum->switches);
+			 sum->to[0]), sum->switches);
+	share(out_metric(s, "switches_thread", "thread switches", sum->to[1]),
+	      sum->switches);
 	share(out_metric(s, "switches_kernel", "kernel-thread switches",
-			 "Switches to or from a kernel thread", true, sum->to[2]),
+			 sum->to[2]), sum->switches);
+	share(out_metric(s, "switches_idle", "idle switches", sum->to[3]),
 	      sum->switches);
-	share(out_metric(s, "switches_idle", "idle switches",
-			 "Switches to or from an idle task", true, sum->to[3]),
+	share(out_metric(s, "voluntary", "voluntary switches", sum->voluntary),
 	      sum->switches);
-	share(out_metric(s, "voluntary", "voluntary switches",
-			 "Switches counted in the kernel's nvcsw (the task blocked)",
-			 true, sum->voluntary), sum->switches);
 	share(out_metric(s, "involuntary", "involuntary switches",
-			 "Switches counted in the kernel's nivcsw (preempted or still runnable)",
-			 true, sum->involuntary), sum->switches);
-	m = out_metric(s, "migrations", "migrations",
-		       "Switch-outs on another CPU than the previous one",
-		       true, sum->migrations);
-	if (m && seconds > 0)
-		m->rate = sum->migrations / seconds;
+			 sum->involuntary), sum->switches);
+	rate(out_metric(s, "migrations", "migrations", sum->migrations),
+	     seconds);
 	if (sum->tlb) {
-		m = out_metric(s, "tlb_switch_flush",
-			       "TLB flushes switching into it",
-			       "Scheduler mm switches into these tasks that flushed the TLB",
-			       true, sum->tlb_switch_flush);
-		if (m && seconds > 0)
-			m->rate = sum->tlb_switch_flush / seconds;
-		m = out_metric(s, "tlb_ipi_sent", "TLB shootdown IPIs sent",
-			       "TLB shootdowns these tasks sent IPIs for", true,
-			       sum->tlb_ipi_sent);
-		if (m && seconds > 0)
-			m->rate = sum->tlb_ipi_sent / seconds;
+		rate(out_metric(s, "tlb_switch_flush",
+				"TLB flushes switching into it",
+				sum->tlb_switch_flush), seconds);
+		rate(out_metric(s, "tlb_ipi_sent", "TLB shootdown IPIs sent",
+				sum->tlb_ipi_sent), seconds);
 	}
 	out_metric(s, "kstack_max_bytes", "bytes: deepest kernel stack",
-		   "Kernel stack high-water mark of its tasks, in bytes", false,
 		   sum->kstack_max);
 	out_metric(s, "ustack_max_bytes", "bytes: deepest user stack seen",
-		   "Deepest user stack seen at a switch-out, in bytes", false,
 		   sum->ustack_max);
 }

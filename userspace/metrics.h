@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The counters ctxscope reports, with their names for people and for
- * Prometheus, and how to turn /proc/ctxscope data into report sections.
+ * JSON, and how to turn /proc/ctxscope data into report sections.
+ * (Their Prometheus names are in prom.h.)
  */
 #ifndef CTXSCOPE_METRICS_H
 #define CTXSCOPE_METRICS_H
@@ -30,6 +31,19 @@ struct cs_sums {
 void cs_sums_from_row(struct cs_sums *sum, const struct cs_table *t,
 		      size_t row);
 void cs_sums_add(struct cs_sums *sum, const struct cs_sums *more);
+/*
+ * What happened between two readings of the same tasks: counts are
+ * differences (a count that went down was reset: then the later one),
+ * stack maxima the later ones.
+ */
+void cs_sums_delta(struct cs_sums *d, const struct cs_sums *before,
+		   const struct cs_sums *after);
+
+/*
+ * A sum by its /proc name ("switches_process", "voluntary", "kstack_max"
+ * ...), for prom.h's cs_prom_add_counts: 0, or -1 if it has none.
+ */
+int cs_sums_get(const void *sums, const char *key, double *v);
 
 /* Adds sums as a section: switches by class, TLB, stack maxima. */
 void cs_metrics_sums(struct out_section *s, const struct cs_sums *sum,

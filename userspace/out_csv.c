@@ -1,28 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CSV (RFC 4180): the tables of a document, a header line of machine
- * names, then one line per row. Meant for interval mode.
+ * CSV (RFC 4180): the tables of a document, one header line of machine
+ * names, then one line per row; strings are valid UTF-8 without control
+ * characters (text.h), so that each row is one line. Meant for interval
+ * mode.
  */
 #define _GNU_SOURCE
 
 #include "out.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "text.h"
 
 static void csv_text(FILE *out, const char *s)
 {
-	if (!s || !strpbrk(s, ",\"\n\r")) {
-		fputs(s ? s : "", out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	char *e = cs_text_escape(CS_TEXT_CSV, s);
+
+	fputs(e ? e : "", out);
+	free(e);
 }
 
 static void csv_header(const struct out_table *t, FILE *out)
@@ -44,6 +42,16 @@ static void csv_header(const struct out_table *t, FILE *out)
 	fputc('\n', out);
 }
 
+static void csv_num(FILE *out, double v, const char *whole)
+{
+	if (!isfinite(v))
+		return;		/* not available: empty */
+	if (v == floor(v) && fabs(v) < 9007199254740992.0)
+		fprintf(out, "%.0f", v);
+	else
+		fprintf(out, whole, v);
+}
+
 static void csv_row(const struct out_table *t, size_t r, FILE *out)
 {
 	const struct out_cell *row = &t->cells[r * t->ncols];
@@ -58,17 +66,19 @@ static void csv_row(const struct out_table *t, size_t r, FILE *out)
 			csv_text(out, row[c].text);
 			break;
 		case OUT_BAR:
-			for (i = 0; i < 4; i++)
-				fprintf(out, "%s%.4f", i ? "," : "",
-					row[c].shares[i]);
+			for (i = 0; i < 4; i++) {
+				if (i)
+					fputc(',', out);
+				if (isfinite(row[c].shares[i]))
+					fprintf(out, "%.4f", row[c].shares[i]);
+			}
+			break;
+		case OUT_TIME:
+			if (isfinite(row[c].num))
+				fprintf(out, "%.3f", row[c].num);
 			break;
 		default:
-			if (isnan(row[c].num))
-				break;		/* not available: empty */
-			if (row[c].num == floor(row[c].num))
-				fprintf(out, "%.0f", row[c].num);
-			else
-				fprintf(out, "%.9g", row[c].num);
+			csv_num(out, row[c].num, "%.9g");
 		}
 	}
 	fputc('\n', out);
@@ -86,7 +96,7 @@ int out_csv(const struct out_doc *d, FILE *out, bool header)
 		for (r = 0; r < d->tables[i].nrows; r++)
 			csv_row(&d->tables[i], r, out);
 	}
-	return 0;
+	return ferror(out) ? -1 : 0;
 }
 
 int out_csv_line(const struct out_table *t, size_t row, FILE *out,

@@ -1,42 +1,32 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * JSON rendering: one document per run, one object per line in interval
- * mode. Keys are the machine names of out.h; numbers are integers where
- * the value is whole.
+ * mode. The layout is versioned (OUT_JSON_SCHEMA_VERSION) and documented
+ * in ctxscope(1). Keys are the machine names of out.h; numbers are
+ * numbers (integers where the value is whole), a value that is not
+ * available is null; strings are valid UTF-8 (text.h).
  */
 #define _GNU_SOURCE
 
 #include "out.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "text.h"
+
+#ifndef CTXSCOPE_VERSION
+#define CTXSCOPE_VERSION "unknown"
+#endif
 
 void out_json_string(FILE *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	char *e = cs_text_escape(CS_TEXT_JSON, s);
 
-	fputc('"', out);
-	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	fputs(e ? e : "\"\"", out);
+	free(e);
 }
 
 void out_json_number(FILE *out, double v)
@@ -46,7 +36,7 @@ void out_json_number(FILE *out, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		fprintf(out, "%.0f", v);
 	else
-		fprintf(out, "%.6g", v);
+		fprintf(out, "%.15g", v);
 }
 
 static void json_cell(FILE *out, const struct out_column *c,
@@ -68,6 +58,12 @@ static void json_cell(FILE *out, const struct out_column *c,
 		}
 		fputc('}', out);
 		break;
+	case OUT_TIME:
+		if (isfinite(cell->num))
+			fprintf(out, "%.3f", cell->num);
+		else
+			fputs("null", out);
+		break;
 	default:
 		out_json_number(out, cell->num);
 	}
@@ -88,10 +84,35 @@ static void json_row(const struct out_table *t, size_t row, FILE *out)
 	fputc('}', out);
 }
 
+enum json_map_of { JSON_RATES, JSON_STDDEVS };
+
+/* One map of a section's metrics: their rates, or their deviations. */
+static void json_map(const struct out_section *s, FILE *out, const char *name,
+		     enum json_map_of of)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		double v = of == JSON_RATES ? s->m[i].rate : s->m[i].stddev;
+
+		if (isnan(v))
+			continue;
+		if (!n++)
+			fprintf(out, ",\"%s\":{", name);
+		else
+			fputc(',', out);
+		out_json_string(out, s->m[i].key);
+		fputc(':', out);
+		out_json_number(out, v);
+	}
+	if (n)
+		fputc('}', out);
+}
+
 static void json_section(const struct out_section *s, FILE *out)
 {
 	size_t i;
-	int rates = 0;
 
 	fputc('{', out);
 	for (i = 0; i < s->n; i++) {
@@ -101,34 +122,129 @@ static void json_section(const struct out_section *s, FILE *out)
 		fputc(':', out);
 		out_json_number(out, s->m[i].value);
 	}
-	for (i = 0; i < s->n; i++) {
-		if (isnan(s->m[i].rate))
-			continue;
-		fputs(rates++ ? "," : ",\"per_second\":{", out);
-		out_json_string(out, s->m[i].key);
-		fputc(':', out);
-		out_json_number(out, s->m[i].rate);
+	/* Before the values: an empty section has no maps either. */
+	if (s->n) {
+		json_map(s, out, "per_second", JSON_RATES);
+		json_map(s, out, "stddev", JSON_STDDEVS);
 	}
-	if (rates)
-		fputc('}', out);
 	fputc('}', out);
+}
+
+static void json_field_value(const struct out_field *f, FILE *out)
+{
+	size_t i;
+
+	switch (f->type) {
+	case OUT_F_NUM:
+		out_json_number(out, f->num);
+		break;
+	case OUT_F_STR:
+		out_json_string(out, f->str);
+		break;
+	case OUT_F_NULL:
+		fputs("null", out);
+		break;
+	case OUT_F_STRV:
+	case OUT_F_NUMV:
+		fputc('[', out);
+		for (i = 0; i < f->nv; i++) {
+			if (i)
+				fputc(',', out);
+			if (f->type == OUT_F_STRV)
+				out_json_string(out, f->strv[i]);
+			else
+				out_json_number(out, f->numv[i]);
+		}
+		fputc(']', out);
+		break;
+	}
+}
+
+#define JSON_MAX_DEPTH 4
+
+/* Splits a dotted path into at most JSON_MAX_DEPTH segments; their count. */
+static size_t split_path(const char *path, char seg[][48])
+{
+	size_t n = 0;
+	const char *dot;
+
+	while (n < JSON_MAX_DEPTH) {
+		dot = strchr(path, '.');
+		if (!dot || n + 1 == JSON_MAX_DEPTH) {
+			snprintf(seg[n++], 48, "%s", path);
+			break;
+		}
+		snprintf(seg[n++], 48, "%.*s", (int)(dot - path), path);
+		path = dot + 1;
+	}
+	return n;
+}
+
+/*
+ * Fields in order, nesting dotted paths: "run.a", "run.b", "x" gives
+ * "run":{"a":..,"b":..},"x":... Fields of one object must be adjacent.
+ */
+static void json_fields(const struct out_doc *d, FILE *out)
+{
+	char prev[JSON_MAX_DEPTH][48], cur[JSON_MAX_DEPTH][48];
+	size_t i, j, open = 0, keep;
+	bool first = false;	/* the top level has members already */
+
+	for (i = 0; i < d->nfields; i++) {
+		size_t n = split_path(d->fields[i].path, cur);
+
+		/* Objects still open that this path shares stay open. */
+		for (keep = 0; keep < open && keep + 1 < n &&
+		     !strcmp(prev[keep], cur[keep]); keep++)
+			;
+		for (; open > keep; open--) {
+			fputc('}', out);
+			first = false;
+		}
+		for (j = open; j + 1 < n; j++) {
+			if (!first)
+				fputc(',', out);
+			out_json_string(out, cur[j]);
+			fputs(":{", out);
+			first = true;
+			snprintf(prev[j], sizeof(prev[j]), "%s", cur[j]);
+			open++;
+		}
+		if (!first)
+			fputc(',', out);
+		first = false;
+		out_json_string(out, cur[n - 1]);
+		fputc(':', out);
+		json_field_value(&d->fields[i], out);
+	}
+	for (; open > 0; open--)
+		fputc('}', out);
+}
+
+static void json_hostname(FILE *out)
+{
+	char host[256] = "";
+
+	if (gethostname(host, sizeof(host) - 1))
+		host[0] = '\0';
+	out_json_string(out, host);
 }
 
 int out_json(const struct out_doc *d, FILE *out)
 {
 	size_t i, r;
 
-	fputs("{\"title\":", out);
-	out_json_string(out, d->title);
-	fputs(",\"info\":{", out);
-	for (i = 0; i < d->ninfo; i++) {
-		if (i)
-			fputc(',', out);
-		out_json_string(out, d->info[i].key);
-		fputc(':', out);
-		out_json_string(out, d->info[i].value);
-	}
-	fputc('}', out);
+	fprintf(out, "{\"schema_version\":%d,\"report\":",
+		OUT_JSON_SCHEMA_VERSION);
+	out_json_string(out, d->report ? d->report : "");
+	fputs(",\"ctxscope_version\":", out);
+	out_json_string(out, CTXSCOPE_VERSION);
+	if (d->proc_format)
+		fprintf(out, ",\"proc_format\":%u", d->proc_format);
+	fputs(",\"hostname\":", out);
+	json_hostname(out);
+	fprintf(out, ",\"timestamp\":%.3f", d->timestamp);
+	json_fields(d, out);
 	for (i = 0; i < d->nsections; i++) {
 		fputc(',', out);
 		out_json_string(out, d->sections[i].name);
@@ -155,7 +271,7 @@ int out_json(const struct out_doc *d, FILE *out)
 		out_json_string(out, d->notes[i]);
 	}
 	fputs("]}\n", out);
-	return 0;
+	return ferror(out) ? -1 : 0;
 }
 
 int out_json_line(const struct out_table *t, size_t row, FILE *out)

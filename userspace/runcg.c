@@ -11,40 +11,64 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
-#include "common.h"
-
-#define CS_CGROUP2_MAGIC 0x63677270
-
-int cs_runcg_create(struct cs_runcg *cg)
+/* The first line of a small cgroup file, or "" */
+static void read_line(const char *dir, const char *file, char *buf, size_t len)
 {
-	struct statfs fs;
-	struct stat st;
-	int i;
+	char path[CS_CGROUP_PATH_MAX + 32];
+	FILE *f;
 
-	if (statfs(CS_CGROUP_ROOT, &fs) || fs.f_type != CS_CGROUP2_MAGIC) {
-		cs_error("stat -- CMD needs the cgroup v2 hierarchy at %s: mount it with 'mount -t cgroup2 none %s'",
-			 CS_CGROUP_ROOT, CS_CGROUP_ROOT);
-		return CS_EXIT_OSERR;
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+int cs_runcg_create(struct cs_runcg *cg, char *why)
+{
+	struct cs_cgroup2 h;
+	char type[64];
+	struct stat st;
+	int i, err;
+
+	memset(cg, 0, sizeof(*cg));
+	if (cs_cgroup2_find(&h, why))
+		return -1;
+	/* Only threads move between threaded groups, not processes. */
+	read_line(h.self, "cgroup.type", type, sizeof(type));
+	if (!strcmp(type, "threaded")) {
+		snprintf(why, CS_WHY_MAX, "the caller's group %s is threaded",
+			 h.self);
+		return -1;
 	}
 	for (i = 0; i < 100; i++) {
-		snprintf(cg->path, sizeof(cg->path), CS_CGROUP_ROOT "/ctxscope-stat-%d-%d",
-			 (int)getpid(), i);
+		int n = snprintf(cg->path, sizeof(cg->path),
+				 "%s/ctxscope-stat-%d-%d",
+				 strcmp(h.self, "/") ? h.self : "",
+				 (int)getpid(), i);
+
+		if (n < 0 || (size_t)n >= sizeof(cg->path)) {
+			snprintf(why, CS_WHY_MAX, "cgroup path too long");
+			return -1;
+		}
 		if (mkdir(cg->path, 0755) == 0)
 			break;
 		if (errno == EEXIST)
 			continue;
-		cs_error("cannot create cgroup %s: %s%s", cg->path,
-			 strerror(errno),
-			 errno == EACCES || errno == EPERM ? " (run as root)" : "");
-		return errno == EACCES || errno == EPERM ? CS_EXIT_NOPERM :
-							    CS_EXIT_OSERR;
+		err = errno;
+		snprintf(why, CS_WHY_MAX, "cannot create a group in %s: %s",
+			 h.self, strerror(err));
+		return -1;
 	}
 	if (i == 100 || stat(cg->path, &st)) {
-		cs_error("cannot create a cgroup under %s", CS_CGROUP_ROOT);
-		return CS_EXIT_OSERR;
+		snprintf(why, CS_WHY_MAX, "cannot create a group in %s", h.self);
+		return -1;
 	}
 	/* A cgroup v2 directory's inode number is its id (kernfs). */
 	cg->id = st.st_ino;
@@ -53,21 +77,23 @@ int cs_runcg_create(struct cs_runcg *cg)
 
 int cs_runcg_enter(const struct cs_runcg *cg)
 {
-	char path[300];
-	int fd, ok;
+	char path[CS_CGROUP_PATH_MAX + 32];
+	int fd, ok, err;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	ok = write(fd, "0\n", 2) == 2;
+	err = errno;
 	close(fd);
+	errno = err;
 	return ok ? 0 : -1;
 }
 
 int cs_runcg_population(const struct cs_runcg *cg)
 {
-	char path[300], line[64];
+	char path[CS_CGROUP_PATH_MAX + 32], line[64];
 	FILE *f;
 	int n = 0;
 

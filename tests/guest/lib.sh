@@ -74,3 +74,87 @@ summary_ok() {
 		exit bad
 	}' /proc/ctxscope/summary
 }
+
+# ---- the reporter's tests (t09, t30-t34) ------------------------------------
+
+# artifact KIND NAME CMD...: runs CMD and prints its stdout (or, for
+# stat -- CMD, the report it wrote to /tmp/report) for the host, which
+# checks it by KIND (json, jsonl, prometheus: jq, promtool) and, for every
+# KIND (human, csv too), with tests/tools/termsafe.
+artifact() {
+	kind=$1 name=$2
+	shift 2
+	rm -f /tmp/report
+	"$@" >/tmp/artifact.out 2>/tmp/artifact.err
+	echo "CTXSCOPE-ARTIFACT $kind $name"
+	cat /tmp/report 2>/dev/null || cat /tmp/artifact.out
+	echo "CTXSCOPE-ARTIFACT-END"
+	sed 's/^/# stderr: /' /tmp/artifact.err
+}
+
+# json_num FILE KEY...: the number after the last KEY, looking for each
+# KEY after the one before it ("command" "stddev" "switches_thread");
+# for ctxscope's one-line JSON, whose keys come in a known order.
+json_num() {
+	awk -v keys="$(shift; echo "$*")" '{
+		n = split(keys, k, " "); s = $0
+		for (i = 1; i <= n; i++) {
+			j = index(s, "\"" k[i] "\":")
+			if (!j) { print "missing"; exit 1 }
+			s = substr(s, j + length(k[i]) + 3)
+		}
+		if (!match(s, /^(-?[0-9][0-9.eE+-]*|null|true|false)/)) { print "missing"; exit 1 }
+		print substr(s, 1, RLENGTH)
+	}' "$1"
+}
+
+# prom_sum FILE REGEX: the sum of the values of the samples matching REGEX.
+prom_sum() {
+	awk -v re="$2" '$0 ~ re && !/^#/ { s += $NF; n++ } END { if (!n) exit 1; printf "%.0f\n", s }' "$1"
+}
+
+# tree_attribution METHOD: stat -- cs-workload tree, whose every process
+# reports its kernel switch count; ctxscope's row for it must hold that
+# many, plus the switches of its way out after that report, within 1%, and
+# the report must name METHOD (cgroup, process_tree). The way out is its
+# final switch-out and any preemption in exit(), by the parent it wakes
+# (EEVDF) or by a tick: up to 4 seen on 6.12 with the host loaded, hence
+# 8, against rows of 1,000 to 6,000 switches that a misattribution would
+# move.
+tree_attribution() {
+	ctxscope stat --per-pid -o prometheus -O /tmp/stat.prom -- cs-workload tree 2>/tmp/tree.log || return 1
+	grep "^ctxscope_run_info.*method=\"$1\"" /tmp/stat.prom || {
+		grep ctxscope_run_info /tmp/stat.prom
+		return 1
+	}
+	awk '
+	FNR == NR {
+		if (match($0, /pid=[0-9]+/)) {
+			pid = substr($0, RSTART + 4, RLENGTH - 4)
+			split($0, f, "switches="); want[pid] = f[2]; n++
+		}
+		next
+	}
+	# A process: its voluntary and involuntary series add up to its switches.
+	/^ctxscope_process_context_switches_by_type_total/ {
+		match($0, /tgid="[0-9]+"/); pid = substr($0, RSTART + 6, RLENGTH - 7)
+		if (!(pid in got)) rows++
+		got[pid] += $NF
+	}
+	END {
+		for (p in want) {
+			d = got[p] - want[p]
+			printf "# pid %s: kernel %d, ctxscope %s\n", p, want[p], (p in got) ? got[p] : "missing"
+			if (!(p in got) || d < 0 || d > want[p] / 100 + 8) bad = 1
+		}
+		printf "# %d processes reported, %d rows\n", n, rows
+		if (n != 7 || rows != 7) bad = 1
+		exit bad
+	}' /tmp/tree.log /tmp/stat.prom
+}
+
+# no_run_groups: no ctxscope-stat-* group left anywhere in the hierarchy.
+no_run_groups() {
+	left=$(find /sys/fs/cgroup -name 'ctxscope-stat-*' -type d 2>/dev/null)
+	[ -z "$left" ] || { diag "left behind: $left"; return 1; }
+}

@@ -9,51 +9,6 @@
 
 . /tests/lib.sh
 
-# artifact KIND NAME CMD...: runs CMD and prints its stdout (or, for
-# stat -- CMD, the report it wrote to /tmp/report) for the host.
-artifact() {
-	kind=$1 name=$2
-	shift 2
-	rm -f /tmp/report
-	"$@" >/tmp/artifact.out 2>/tmp/artifact.err
-	echo "CTXSCOPE-ARTIFACT $kind $name"
-	cat /tmp/report 2>/dev/null || cat /tmp/artifact.out
-	echo "CTXSCOPE-ARTIFACT-END"
-	sed 's/^/# stderr: /' /tmp/artifact.err
-}
-
-# Every process of the tree reported its kernel switch count; ctxscope's
-# row for it must hold that many, plus the switches of its way out after
-# that report, within 1%. The way out is its final switch-out and any
-# preemption in exit(), by the parent it wakes (EEVDF) or by a tick: up to
-# 4 seen on 6.12 with the host loaded, hence 8, against rows of 1,000 to
-# 6,000 switches that a misattribution would move.
-tree_attribution() {
-	ctxscope stat -o prometheus -O /tmp/stat.prom -- cs-workload tree 2>/tmp/tree.log || return 1
-	awk '
-	FNR == NR {
-		if (match($0, /pid=[0-9]+/)) {
-			pid = substr($0, RSTART + 4, RLENGTH - 4)
-			split($0, f, "switches="); want[pid] = f[2]; n++
-		}
-		next
-	}
-	/^ctxscope_processes_switches_total/ {
-		match($0, /tgid="[0-9]+"/); pid = substr($0, RSTART + 6, RLENGTH - 7)
-		got[pid] = $NF; rows++
-	}
-	END {
-		for (p in want) {
-			d = got[p] - want[p]
-			printf "# pid %s: kernel %d, ctxscope %s\n", p, want[p], (p in got) ? got[p] : "missing"
-			if (!(p in got) || d < 0 || d > want[p] / 100 + 8) bad = 1
-		}
-		printf "# %d processes reported, %d rows\n", n, rows
-		if (n != 7 || rows != 7) bad = 1
-		exit bad
-	}' /tmp/tree.log /tmp/stat.prom
-}
-
 exit_status() {
 	ctxscope stat -- sh -c "exit $1" >/dev/null 2>&1
 	got=$?
@@ -106,13 +61,13 @@ bench_mix() {
 }
 
 tap_plan 17
-check "stat_attributes_every_process_of_a_tree_exactly" tree_attribution
+check "stat_attributes_every_process_of_a_tree_exactly" tree_attribution cgroup
 check "stat_exits_with_the_commands_status" exit_status 7 7
 check "stat_exits_128_plus_signal_for_a_killed_command" killed_status
 check "stat_reports_a_missing_command_with_127" error_status 127 ctxscope stat -- /no/such/command
 check "stat_interval_mode_prints_exactly_n_csv_rows" lines 6 "ctxscope stat -a -i 0.2 -n 5 -o csv"
 check "stat_interval_mode_prints_exactly_n_json_lines" lines 4 "ctxscope stat -a -i 0.2 -n 4 -o json"
-check "stat_interval_mode_prints_n_human_lines_and_a_header" lines 4 "ctxscope stat -a -i 0.2 -n 3"
+check "stat_interval_mode_prints_n_human_lines_a_header_and_an_average" lines 5 "ctxscope stat -a -i 0.2 -n 3"
 check "top_prints_n_refreshes" lines 2 "ctxscope top -i 0.5 -n 2 -o json"
 check "bench_reports_both_modes_and_the_class_mix" bench_mix
 check "tasks_shows_the_stacks_of_init" sh -c "ctxscope tasks -p 1 | grep -q ' init\$'"
@@ -127,7 +82,7 @@ artifact jsonl top ctxscope top -i 0.5 -n 2 -o json
 artifact json bench ctxscope bench --loops 1000 --size 0,16 -o json
 artifact prometheus stat-system ctxscope stat -a -o prometheus
 artifact prometheus stat-command ctxscope stat -o prometheus -O /tmp/report -- cs-workload ring thread 8 500
-artifact prometheus tasks ctxscope tasks -o prometheus
+artifact prometheus tasks ctxscope tasks --per-pid -o prometheus
 artifact prometheus bench ctxscope bench --loops 1000 --size 0 -o prometheus
 
 rmmod ctxscope

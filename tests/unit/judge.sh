@@ -206,5 +206,30 @@ sel=$("$top/tests/vm/select-tests" "$work/bin" all)
 case ",$sel," in *,t01-load.sh,*t08-tlb,*) true ;; *) false ;; esac
 check $? "--tests all is every program ($sel)"
 
+esc=$(printf '\033')
+guest_run "$work/unsafe" <<OUT
+CTXSCOPE-KERNEL 6.1.0-test 2 cpus
+CTXSCOPE-BEGIN t01
+1..1
+ok 1 - first
+CTXSCOPE-ARTIFACT human tasks
+ pid  command
+   1  ${esc}[2Jinit
+CTXSCOPE-ARTIFACT-END
+CTXSCOPE-ARTIFACT human safe
+ pid  command
+   1  ?[2Jinit
+CTXSCOPE-ARTIFACT-END
+CTXSCOPE-END t01 0 3
+CTXSCOPE-TAINT 0
+CTXSCOPE-DMESG-BEGIN
+CTXSCOPE-DMESG-END
+CTXSCOPE-POWEROFF
+OUT
+counts=$(judged "$work/unsafe")
+# 1 result + taint + dmesg + the safe artifact; the escape byte fails
+[ "$counts" = "4 1 0" ]
+check $? "an artifact with a terminal escape in it fails termsafe ($counts)"
+
 echo "1..$n"
 exit "$bad"

@@ -7,9 +7,13 @@
  */
 #define _GNU_SOURCE
 
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "procfile.h"
@@ -312,6 +316,183 @@ TEST(missing_file_means_module_not_loaded)
 	EXPECT_NE(NULL, strstr(detail, "/nonexistent/ctxscope/summary"));
 	EXPECT_STREQ("ctxscope module not loaded",
 		     cs_status_str(CS_ERR_NOMODULE));
+}
+
+TEST(every_error_names_its_line)
+{
+	static const struct {
+		const char *text;
+		const char *line;
+	} cases[] = {
+		{ "", "line 1:" },
+		{ "cpu switches\n0 1\n1", "line 3:" },	/* cut short */
+		{ "cpu switches\n0 1\n1 2 3\n", "line 3:" },
+		{ "cpu switches\n0 1\n1 x\n", "line 3:" },
+		{ "cpu Switches\n0 1\n", "line 1:" },
+		{ "cpu cpu\n0 1\n", "line 1:" },		/* twice */
+	};
+	static const char nul[] = "cpu switches\n0 1\n2 \0\n";
+	char detail[CS_DETAIL_MAX];
+	struct cs_summary sm;
+	struct cs_table t;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		detail[0] = '\0';
+		EXPECT_EQ(CS_ERR_PARSE, cs_table_parse(cases[i].text,
+						       strlen(cases[i].text),
+						       &t, detail));
+		EXPECT_EQ(0, strncmp(detail, cases[i].line,
+				     strlen(cases[i].line))) {
+			TH_LOG("case %zu: \"%s\" gives \"%s\"", i,
+			       cases[i].text, detail);
+		}
+	}
+	EXPECT_EQ(CS_ERR_PARSE, cs_table_parse(nul, sizeof(nul) - 1, &t, detail));
+	EXPECT_STREQ("line 3: NUL byte", detail);
+	detail[0] = '\0';
+	EXPECT_EQ(CS_ERR_PARSE, cs_summary_parse("format 1\nswitches 1\nbad\n",
+						 24, &sm, detail));
+	EXPECT_STREQ("line 3: expected \"key value\"", detail);
+}
+
+TEST(read_errors_name_the_file_and_the_line)
+{
+	char path[] = "/tmp/ctxscope-test-XXXXXX", detail[CS_DETAIL_MAX] = "";
+	static const char text[] = "pid comm\n1 a\n2 b c\n";
+	struct cs_table t;
+	int fd = mkstemp(path);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(text), write(fd, text, strlen(text)));
+	close(fd);
+	EXPECT_EQ(CS_ERR_PARSE, cs_table_read(path, &t, detail));
+	EXPECT_NE(NULL, strstr(detail, path));
+	EXPECT_NE(NULL, strstr(detail, "line 3:")) {
+		TH_LOG("%s", detail);
+	}
+	unlink(path);
+}
+
+TEST(a_missing_column_is_an_error_not_a_crash)
+{
+	static const char *const need[] = { "pid", "comm", NULL };
+	char detail[CS_DETAIL_MAX] = "";
+	struct cs_table t;
+
+	ASSERT_EQ(CS_OK, parse_table("pid tgid\n1 1\n", &t));
+	EXPECT_EQ(CS_ERR_PARSE, cs_table_require(&t, need, detail));
+	EXPECT_STREQ("line 1: no column comm", detail);
+	/* A column that is not there reads as nothing, never out of bounds. */
+	EXPECT_EQ(NULL, cs_table_str(&t, 0, cs_table_col(&t, "comm")));
+	EXPECT_EQ(0U, cs_table_num(&t, 0, -1));
+	EXPECT_EQ(0U, cs_table_num(&t, 5, 0));
+	EXPECT_EQ(0U, cs_table_num(&t, 0, 2));
+	cs_table_free(&t);
+}
+
+TEST(a_missing_summary_key_is_named)
+{
+	static const char *const need[] = { "switches", "since_ns", NULL };
+	char detail[CS_DETAIL_MAX] = "";
+	struct cs_summary s;
+
+	ASSERT_EQ(CS_OK, parse_summary("format 1\nswitches 4\n", &s));
+	EXPECT_EQ(CS_ERR_PARSE, cs_summary_require(&s, need, detail));
+	EXPECT_STREQ("no key since_ns", detail);
+	cs_summary_free(&s);
+}
+
+struct later {
+	int fd;
+	const char *text;
+};
+
+static void *write_later(void *arg)
+{
+	const struct later *l = arg;
+	struct timespec ts = { 0, 50000000 };
+
+	nanosleep(&ts, NULL);
+	if (write(l->fd, l->text, strlen(l->text)) < 0)
+		return NULL;
+	close(l->fd);
+	return NULL;
+}
+
+/*
+ * A read refused with EAGAIN goes on where it stopped: here a pipe that
+ * says EAGAIN for 50 ms between the two halves of a table.
+ */
+TEST(a_read_refused_with_eagain_is_tried_again)
+{
+	static const char first[] = "pid comm\n1 a\n";
+	struct later l = { -1, "2 b\n" };
+	char detail[CS_DETAIL_MAX] = "", *buf = NULL;
+	struct cs_table t;
+	pthread_t th;
+	size_t len = 0;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, fcntl(p[0], F_SETFL, O_NONBLOCK));
+	ASSERT_EQ((ssize_t)strlen(first), write(p[1], first, strlen(first)));
+	l.fd = p[1];
+	ASSERT_EQ(0, pthread_create(&th, NULL, write_later, &l));
+	EXPECT_EQ(CS_OK, cs_read_fd(p[0], "pipe", &buf, &len, detail)) {
+		TH_LOG("%s", detail);
+	}
+	pthread_join(th, NULL);
+	close(p[0]);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(CS_OK, cs_table_parse(buf, len, &t, detail));
+	EXPECT_EQ(2U, t.nrows);
+	EXPECT_STREQ("b", cs_table_str(&t, 1, cs_table_col(&t, "comm")));
+	cs_table_free(&t);
+	free(buf);
+}
+
+/*
+ * A module that keeps saying EAGAIN is given up on after a bounded time
+ * (400 tries, 5 ms apart: about 2 s), with an error that names the file
+ * and why, and nothing read is kept.
+ */
+TEST(a_read_refused_for_2_s_is_a_clear_error)
+{
+	char detail[CS_DETAIL_MAX] = "", *buf = NULL;
+	struct timespec t0, t1;
+	size_t len = 0;
+	long ms;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, fcntl(p[0], F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(2, write(p[1], "pi", 2));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(CS_ERR_IO, cs_read_fd(p[0], "/proc/ctxscope/processes",
+					&buf, &len, detail));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(p[0]);
+	close(p[1]);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_NE(NULL, strstr(detail, "/proc/ctxscope/processes")) {
+		TH_LOG("%s", detail);
+	}
+	EXPECT_NE(NULL, strstr(detail, "EAGAIN")) {
+		TH_LOG("%s", detail);
+	}
+	EXPECT_NE(NULL, strstr(detail, "try again")) {
+		TH_LOG("%s", detail);
+	}
+	EXPECT_EQ(NULL, buf);
+	/* After the 399 pauses of 5 ms, and not much later. */
+	EXPECT_LE(1995, ms) {
+		TH_LOG("gave up after %ld ms", ms);
+	}
+	EXPECT_GT(20000, ms) {
+		TH_LOG("gave up after %ld ms", ms);
+	}
 }
 
 TEST_HARNESS_MAIN

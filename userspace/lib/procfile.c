@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static void set_detail(char *detail, const char *fmt, ...)
@@ -60,35 +61,31 @@ const char *cs_status_str(enum cs_status st)
 	return "unknown error";
 }
 
-enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
-			    char *detail)
+/* How long a read refused with EAGAIN is tried again, in 5 ms steps. */
+#define CS_EAGAIN_TRIES 400
+
+static void sleep_5ms(void)
+{
+	struct timespec ts = { 0, 5000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
+			  size_t *lenp, char *detail)
 {
 	size_t cap = 4096, len = 0;
 	char *buf, *bigger;
-	int fd, err;
+	int busy = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = errno;
-		if (err == ENOENT)
-			return fail(detail, CS_ERR_NOMODULE, "%s: %s", path,
-				    strerror(err));
-		if (err == EACCES || err == EPERM)
-			return fail(detail, CS_ERR_ACCESS, "%s: %s", path,
-				    strerror(err));
-		return fail(detail, CS_ERR_IO, "%s: %s", path, strerror(err));
-	}
 	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
+	if (!buf)
 		return fail(detail, CS_ERR_NOMEM, "%s: out of memory", path);
-	}
 	for (;;) {
 		if (cap - len < 2) {
 			bigger = realloc(buf, cap * 2);
 			if (!bigger) {
 				free(buf);
-				close(fd);
 				return fail(detail, CS_ERR_NOMEM,
 					    "%s: out of memory", path);
 			}
@@ -102,23 +99,69 @@ enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			err = errno;
+			/*
+			 * The module refuses a batch of processes or cgroups
+			 * rows while too many exits wait for readers; the
+			 * same read, again, goes on where it stopped.
+			 */
+			if (errno == EAGAIN && ++busy < CS_EAGAIN_TRIES) {
+				sleep_5ms();
+				continue;
+			}
+			int err = errno;
+
 			free(buf);
-			close(fd);
+			if (err == EAGAIN)
+				return fail(detail, CS_ERR_IO,
+					    "%s: the module refused %d reads over 2 s (EAGAIN: too many exited tasks wait for readers to finish); try again",
+					    path, busy);
 			/* EIO: the module was unloaded while we read. */
 			return fail(detail, err == EIO ? CS_ERR_NOMODULE :
 				    CS_ERR_IO, "%s: %s", path, strerror(err));
 		}
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
 	*bufp = buf;
 	*lenp = len;
 	return CS_OK;
 }
 
+enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
+			    char *detail)
+{
+	enum cs_status st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+
+		if (err == ENOENT)
+			return fail(detail, CS_ERR_NOMODULE, "%s: %s", path,
+				    strerror(err));
+		if (err == EACCES || err == EPERM)
+			return fail(detail, CS_ERR_ACCESS, "%s: %s", path,
+				    strerror(err));
+		return fail(detail, CS_ERR_IO, "%s: %s", path, strerror(err));
+	}
+	st = cs_read_fd(fd, path, bufp, lenp, detail);
+	close(fd);
+	return st;
+}
+
 /* Parses a whole decimal u64 token; rejects signs, blanks and overflow. */
+/* "line 3: ..." becomes "/proc/ctxscope/tasks: line 3: ...". */
+static void prefix_path(char *detail, const char *path)
+{
+	char tmp[CS_DETAIL_MAX];
+
+	if (!detail)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s", detail);
+	set_detail(detail, "%s: %s", path, tmp);
+}
+
 static int parse_u64(const char *s, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -160,18 +203,18 @@ static enum cs_status count_lines(const char *text, size_t len, size_t *n,
 
 	*n = 0;
 	if (len == 0)
-		return fail(detail, CS_ERR_PARSE, "empty file");
-	if (text[len - 1] != '\n')
-		return fail(detail, CS_ERR_PARSE,
-			    "truncated: last line has no newline");
+		return fail(detail, CS_ERR_PARSE, "line 1: empty file");
 	for (i = 0; i < len; i++) {
 		if (text[i] == '\0')
-			return fail(detail, CS_ERR_PARSE, "NUL byte in text");
+			return fail(detail, CS_ERR_PARSE, "line %zu: NUL byte",
+				    lines + 1);
 		if (text[i] == '\n')
 			lines++;
 	}
-	if (lines == 0)		/* not reached: text ends in a newline */
-		return fail(detail, CS_ERR_PARSE, "no complete line");
+	if (text[len - 1] != '\n' || lines == 0)
+		return fail(detail, CS_ERR_PARSE,
+			    "line %zu: truncated (no newline at the end)",
+			    lines + 1);
 	*n = lines;
 	return CS_OK;
 }
@@ -244,7 +287,7 @@ enum cs_status cs_summary_parse(const char *text, size_t len,
 		if (line_no == 1) {
 			if (strcmp(p, "format") != 0) {
 				st = fail(detail, CS_ERR_FORMAT,
-					  "first line is not \"format N\"");
+					  "line 1: not \"format N\"");
 				goto err;
 			}
 			st = check_format(v, detail);
@@ -286,6 +329,8 @@ enum cs_status cs_summary_read(const char *path, struct cs_summary *s,
 		return st;
 	st = cs_summary_parse(buf, len, s, detail);
 	free(buf);
+	if (st)
+		prefix_path(detail, path);
 	return st;
 }
 
@@ -333,6 +378,17 @@ void cs_table_free(struct cs_table *t)
 	free(t->str);
 	free(t->buf);
 	memset(t, 0, sizeof(*t));
+}
+
+/* Index of name among the first n columns, or -1. */
+static int find_col(const char *const *cols, size_t n, const char *name)
+{
+	size_t c;
+
+	for (c = 0; c < n; c++)
+		if (!strcmp(cols[c], name))
+			return (int)c;
+	return -1;
 }
 
 /* Splits a line at single spaces into at most max fields. */
@@ -385,17 +441,23 @@ enum cs_status cs_table_parse(const char *text, size_t len,
 		goto err;
 	}
 	if (split_fields(t->buf, fields, t->ncols) != t->ncols) {
-		st = fail(detail, CS_ERR_PARSE, "header: cannot split");
+		st = fail(detail, CS_ERR_PARSE, "line 1: cannot split");
 		goto err;
 	}
 	for (c = 0; c < t->ncols; c++) {
 		if (!valid_key(fields[c], strlen(fields[c]))) {
 			st = fail(detail, CS_ERR_PARSE,
-				  "header: bad column name \"%.32s\"",
+				  "line 1: bad column name \"%.32s\"",
 				  fields[c]);
 			goto err;
 		}
 		t->cols[c] = fields[c];
+		if (find_col(t->cols, c, fields[c]) >= 0) {
+			st = fail(detail, CS_ERR_PARSE,
+				  "line 1: column %.32s appears twice",
+				  fields[c]);
+			goto err;
+		}
 	}
 
 	for (p = end + 1; p < t->buf + len; p = end + 1) {
@@ -451,25 +513,47 @@ enum cs_status cs_table_read(const char *path, struct cs_table *t,
 		return st;
 	st = cs_table_parse(buf, len, t, detail);
 	free(buf);
+	if (st)
+		prefix_path(detail, path);
 	return st;
 }
 
 int cs_table_col(const struct cs_table *t, const char *name)
 {
-	size_t c;
-
-	for (c = 0; c < t->ncols; c++)
-		if (!strcmp(t->cols[c], name))
-			return (int)c;
-	return -1;
+	return find_col(t->cols, t->ncols, name);
 }
 
 uint64_t cs_table_num(const struct cs_table *t, size_t row, int col)
 {
+	if (col < 0 || (size_t)col >= t->ncols || row >= t->nrows)
+		return 0;
 	return t->num[row * t->ncols + (size_t)col];
 }
 
 const char *cs_table_str(const struct cs_table *t, size_t row, int col)
 {
+	if (col < 0 || (size_t)col >= t->ncols || row >= t->nrows)
+		return NULL;
 	return t->str[row * t->ncols + (size_t)col];
+}
+
+enum cs_status cs_table_require(const struct cs_table *t,
+				const char *const *names, char *detail)
+{
+	for (; names && *names; names++)
+		if (cs_table_col(t, *names) < 0)
+			return fail(detail, CS_ERR_PARSE,
+				    "line 1: no column %s", *names);
+	return CS_OK;
+}
+
+enum cs_status cs_summary_require(const struct cs_summary *s,
+				  const char *const *keys, char *detail)
+{
+	uint64_t v;
+
+	for (; keys && *keys; keys++)
+		if (cs_summary_get(s, *keys, &v))
+			return fail(detail, CS_ERR_PARSE, "no key %s", *keys);
+	return CS_OK;
 }

@@ -10,7 +10,8 @@
  * are strings with space, tab, newline and backslash escaped as \ooo octal.
  *
  * Nothing here prints or exits: every function returns a cs_status and, on
- * error, fills a short human-readable detail.
+ * error, fills a short human-readable detail that names the line ("line
+ * 3: 14 fields, header has 15") and, for the *_read functions, the file.
  */
 #ifndef CTXSCOPE_PROCFILE_H
 #define CTXSCOPE_PROCFILE_H
@@ -39,7 +40,7 @@ enum cs_status {
 	CS_ERR_NOMEM,
 };
 
-#define CS_DETAIL_MAX 160
+#define CS_DETAIL_MAX 320
 
 struct cs_kv {
 	const char *key;
@@ -67,6 +68,14 @@ const char *cs_status_str(enum cs_status st);
 /* Reads a whole file; *buf is NUL-terminated and must be freed. */
 enum cs_status cs_read_file(const char *path, char **buf, size_t *len,
 			    char *detail);
+/*
+ * The same from an open descriptor (path: for messages). A read refused
+ * with EAGAIN (the module holds off readers of processes and cgroups
+ * while exits wait: docs/proc-interface.md) is tried again every 5 ms
+ * for up to 2 s, then given up with CS_ERR_IO and a detail that says so.
+ */
+enum cs_status cs_read_fd(int fd, const char *path, char **buf, size_t *len,
+			  char *detail);
 
 enum cs_status cs_summary_parse(const char *text, size_t len,
 				struct cs_summary *s, char *detail);
@@ -84,7 +93,17 @@ enum cs_status cs_table_read(const char *path, struct cs_table *t,
 void cs_table_free(struct cs_table *t);
 /* Index of a column, or -1. */
 int cs_table_col(const struct cs_table *t, const char *name);
+/* A cell; 0 or NULL for a column or row that does not exist (col -1). */
 uint64_t cs_table_num(const struct cs_table *t, size_t row, int col);
 const char *cs_table_str(const struct cs_table *t, size_t row, int col);
+
+/*
+ * CS_OK if every name of the NULL-terminated list is a column (a key),
+ * else CS_ERR_PARSE with a detail naming the first one missing.
+ */
+enum cs_status cs_table_require(const struct cs_table *t,
+				const char *const *names, char *detail);
+enum cs_status cs_summary_require(const struct cs_summary *s,
+				  const char *const *keys, char *detail);
 
 #endif /* CTXSCOPE_PROCFILE_H */

@@ -66,8 +66,12 @@ beneath_caller() {
 counts_as_kernel() {
 	local out="$base/$1" v i kernel got proc
 	read -r v i < <(sed -n 's/.*counted \([0-9]*\) voluntary and \([0-9]*\) involuntary.*/\1 \2/p' "$out/workload.out" 2>/dev/null)
-	got=$(awk '$1 == "ctxscope_switches_total{scope=\"command\"}" { print $2 }' "$out/report.prom" 2>/dev/null)
-	proc=$(awk '$1 == "ctxscope_switches_process_total{scope=\"command\"}" { print $2 }' "$out/report.prom" 2>/dev/null)
+	# ctxscope_context_switches_total{scope="command",class="..."}: the
+	# command's switches are the sum over the classes (ctxscope(1)).
+	got=$(awk '$1 ~ /^ctxscope_context_switches_total\{/ && $1 ~ /scope="command"/ {
+		s += $2; n++ } END { if (n) print s }' "$out/report.prom" 2>/dev/null)
+	proc=$(awk '$1 ~ /^ctxscope_context_switches_total\{/ && $1 ~ /scope="command"/ &&
+		$1 ~ /class="process"/ { print $2 }' "$out/report.prom" 2>/dev/null)
 	[ -n "$v" ] && [ -n "$got" ] && [ -n "$proc" ] || {
 		diag "no counts: workload '$(cat "$out/workload.out" 2>/dev/null)', report $(wc -l 2>/dev/null <"$out/report.prom") lines"
 		return 1
