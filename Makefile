@@ -37,6 +37,8 @@ help:
 	@echo '                    on each of CHECK_KERNELS (image built with mmdebstrap, cached in build/system)'
 	@echo '  make check-debug  the VM suite on a 6.12 built with lockdep, KASAN, kmemleak, UBSAN, RCU and'
 	@echo '                    list debugging (built once from linux-source-6.12, cached in build/debug-kernel)'
+	@echo '  make mutate       plant each small bug of tests/mutate/mutants in module/, one at a time,'
+	@echo '                    and run the fast VM suite on each: every one must fail it (6.12; hours)'
 	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
 	@echo '  make bench        overhead against bpftrace, perf, ftrace and LTTng in QEMU; writes docs/benchmarks.md'
 	@echo '                    (BENCH_KERNEL=6.1 or 6.12, default 6.1; about 35 minutes on 2 cores)'
@@ -106,8 +108,13 @@ check:
 check-all:
 	@tests/check --kernels "$(ALL_KERNELS)"
 
+# The debug kernel is built without loadable kernel modules of its own:
+# the tests that need one (vhost_net) skip there, saying so.
 check-debug:
-	@tests/check --kernels debug --vm-only
+	@tests/check --kernels debug --vm-only --allow-skips
+
+mutate:
+	@tests/mutate/run
 
 check-system:
 	@tests/system/run --kernels "$(CHECK_KERNELS)"
@@ -124,4 +131,4 @@ bench-rt:
 		$(if $(RT_WALL),--wall)
 
 .PHONY: all help module userspace install sign dkms-install dkms-remove deb clean \
-	lint check check-all check-debug check-system demo bench bench-rt
+	lint check check-all check-debug check-system mutate demo bench bench-rt

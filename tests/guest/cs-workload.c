@@ -167,11 +167,16 @@ static int tree(void)
 /*
  * storm: tasks created as fast as four workers can, until SIGTERM: one
  * spawns children that exec (this program, "noop"), one forks children
- * that exit at once, two create and join threads. On SIGTERM it prints
- * on stderr how many tasks of each kind it made and how many per second.
+ * that exit at once, two create and join threads. Only a task that was
+ * created and ran to a clean end counts; a failure (fork, spawn, thread
+ * creation, a child's exit status) is counted apart. Every 10 s, and on
+ * SIGTERM, it prints on stderr how many tasks of each kind it made, how
+ * many failed and how many per second:
+ *   storm: T tasks (E fork+exec, X fork+exit, H threads) in S s: R tasks/s, F failed
  */
 #define STORM_WORKERS 4
-static atomic_long *storm_tasks;	/* per kind: exec, exit, thread */
+#define STORM_PERIOD 10
+static atomic_long *storm_tasks;	/* per kind: exec, exit, thread; failed */
 static volatile sig_atomic_t storm_stop;
 
 static void storm_on_term(int sig)
@@ -190,36 +195,51 @@ static void storm_worker(int kind, const char *self)
 	char *const noop_argv[] = { (char *)self, "noop", NULL };
 
 	while (!storm_stop) {
+		int status = 0, ok = 0;
 		pthread_t th;
 		pid_t pid;
 
 		if (kind >= 2) {
-			if (pthread_create(&th, NULL, storm_nothing, NULL) == 0)
-				pthread_join(th, NULL);
+			ok = pthread_create(&th, NULL, storm_nothing, NULL) == 0 &&
+			     pthread_join(th, NULL) == 0;
 		} else if (kind == 0) {
 			/* vfork-style, as shells and posix_spawn() start programs */
-			if (posix_spawn(&pid, self, NULL, NULL, noop_argv, environ) == 0)
-				waitpid(pid, NULL, 0);
+			ok = posix_spawn(&pid, self, NULL, NULL, noop_argv,
+					 environ) == 0 &&
+			     waitpid(pid, &status, 0) == pid;
 		} else {
 			pid = fork();
 			if (pid == 0)
 				_exit(0);
-			if (pid > 0)
-				waitpid(pid, NULL, 0);
+			ok = pid > 0 && waitpid(pid, &status, 0) == pid;
 		}
-		storm_tasks[kind < 2 ? kind : 2]++;
+		/* A child the SIGTERM reached mid-way is not a failure. */
+		if (ok && (kind >= 2 || (WIFEXITED(status) && !WEXITSTATUS(status))))
+			storm_tasks[kind < 2 ? kind : 2]++;
+		else if (!storm_stop)
+			storm_tasks[3]++;
 	}
 	exit(0);
+}
+
+static void storm_print(double start)
+{
+	double secs = cs_now() - start;
+	long total = storm_tasks[0] + storm_tasks[1] + storm_tasks[2];
+
+	fprintf(stderr, "storm: %ld tasks (%ld fork+exec, %ld fork+exit, %ld threads) in %.1f s: %.0f tasks/s, %ld failed\n",
+		total, (long)storm_tasks[0], (long)storm_tasks[1],
+		(long)storm_tasks[2], secs, secs > 0 ? total / secs : 0.0,
+		(long)storm_tasks[3]);
 }
 
 static int storm(const char *self)
 {
 	pid_t workers[STORM_WORKERS];
-	double start = cs_now(), secs;
-	long total;
+	double start = cs_now();
 	int k;
 
-	storm_tasks = mmap(NULL, 3 * sizeof(*storm_tasks),
+	storm_tasks = mmap(NULL, 4 * sizeof(*storm_tasks),
 			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 			   -1, 0);
 	if (storm_tasks == MAP_FAILED)
@@ -229,18 +249,21 @@ static int storm(const char *self)
 		workers[k] = fork();
 		if (workers[k] == 0)
 			storm_worker(k, self);
+		if (workers[k] < 0)
+			storm_tasks[3]++;
 	}
-	while (!storm_stop)
-		pause();
+	while (!storm_stop) {
+		sleep(STORM_PERIOD);	/* SIGTERM ends it early */
+		if (!storm_stop)
+			storm_print(start);
+	}
 	for (k = 0; k < STORM_WORKERS; k++) {
+		if (workers[k] < 0)
+			continue;
 		kill(workers[k], SIGTERM);
 		waitpid(workers[k], NULL, 0);
 	}
-	secs = cs_now() - start;
-	total = storm_tasks[0] + storm_tasks[1] + storm_tasks[2];
-	fprintf(stderr, "storm: %ld tasks (%ld fork+exec, %ld fork+exit, %ld threads) in %.1f s: %.0f tasks/s\n",
-		total, (long)storm_tasks[0], (long)storm_tasks[1],
-		(long)storm_tasks[2], secs, total / secs);
+	storm_print(start);
 	return 0;
 }
 

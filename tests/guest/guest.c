@@ -58,48 +58,69 @@ void summary_read(struct summary *s)
 	cs_summary_free(&sum);
 }
 
-void cpus_read_sum(struct summary *s)
+int cpus_read(struct summary *rows, int max)
 {
 	char detail[CS_DETAIL_MAX] = "";
 	struct cs_table t;
+	int cpucol, n = 0;
 	size_t i, row;
 
 	if (cs_table_read(CS_PROC_DIR "/cpus", &t, detail))
 		die("cpus", detail);
-	memset(s, 0, sizeof(*s));
-	for (i = 0; i < NKEYS; i++) {
-		uint64_t *field = (uint64_t *)((char *)s +
-					       summary_keys[i].offset);
-		int col = cs_table_col(&t, summary_keys[i].key);
+	memset(rows, 0, (size_t)max * sizeof(*rows));
+	cpucol = cs_table_col(&t, "cpu");
+	if (cpucol < 0)
+		die("cpus: missing column", "cpu");
+	for (row = 0; row < t.nrows; row++) {
+		uint64_t cpu = cs_table_num(&t, row, cpucol);
 
-		if (col < 0) {
-			if (!strcmp(summary_keys[i].key, "since_ns"))
-				continue;
-			die("cpus: missing column", summary_keys[i].key);
+		if (cpu >= (uint64_t)max)
+			continue;
+		for (i = 0; i < NKEYS; i++) {
+			uint64_t *field = (uint64_t *)((char *)&rows[cpu] +
+						       summary_keys[i].offset);
+			int col = cs_table_col(&t, summary_keys[i].key);
+
+			if (col >= 0)
+				*field = cs_table_num(&t, row, col);
 		}
-		for (row = 0; row < t.nrows; row++)
-			*field += cs_table_num(&t, row, col);
+		if ((int)cpu + 1 > n)
+			n = (int)cpu + 1;
 	}
 	cs_table_free(&t);
+	return n;
 }
 
-uint64_t proc_stat_ctxt(void)
+/* The number on the line of /proc/stat that starts with key. */
+static uint64_t proc_stat_key(const char *key)
 {
 	unsigned long long v;
 	char line[512];
+	size_t len = strlen(key);
 	FILE *f = fopen("/proc/stat", "re");
 
 	if (!f)
 		die("/proc/stat", strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "ctxt %llu", &v) == 1) {
+		if (!strncmp(line, key, len) && line[len] == ' ' &&
+		    sscanf(line + len, "%llu", &v) == 1) {
 			fclose(f);
 			return v;
 		}
 	}
 	fclose(f);
-	die("/proc/stat", "no ctxt line");
+	die("/proc/stat", key);
 	return 0;
+}
+
+uint64_t proc_stat_ctxt(void)
+{
+	return proc_stat_key("ctxt");
+}
+
+uint64_t proc_stat_processes(void)
+{
+	return proc_stat_key("processes");
 }
 
 int online_cpus(void)
@@ -166,6 +187,21 @@ uint64_t table_get(const struct cs_table *t, long row, const char *col)
 	if (c < 0)
 		die("table: missing column", col);
 	return cs_table_num(t, (size_t)row, c);
+}
+
+long long table_get_by(const char *file, const char *key, uint64_t id,
+		       const char *col)
+{
+	struct cs_table t;
+	long long v = -1;
+	long row;
+
+	table_read(file, &t);
+	row = table_find(&t, key, id);
+	if (row >= 0)
+		v = (long long)table_get(&t, row, col);
+	cs_table_free(&t);
+	return v;
 }
 
 long long task_status(int pid, int tid, const char *name)
@@ -244,14 +280,40 @@ char task_state(int pid, int tid)
 	return p && p[1] == ' ' ? p[2] : 0;
 }
 
+/*
+ * Whether the task is off its CPU: /proc/PID/task/TID/syscall says
+ * "running" unless the kernel could wait for the task to be inactive
+ * (wait_task_inactive(): not on a CPU and not on a runqueue), which is
+ * after its switch-out has completed, sched_switch probes included.
+ */
+int switched_out(int pid, int tid)
+{
+	char path[128], buf[32] = "";
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", pid, tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	ok = fgets(buf, sizeof(buf), f) && strncmp(buf, "running", 7);
+	fclose(f);
+	return ok;
+}
+
+int task_asleep(int pid, int tid)
+{
+	char st = task_state(pid, tid);
+
+	return (st == 'S' || st == 'D') && switched_out(pid, tid);
+}
+
 int wait_sleeping(int pid, int tid)
 {
 	int i;
 
 	for (i = 0; i < 20000; i++) {
-		char st = task_state(pid, tid);
-
-		if (st == 'S' || st == 'D')
+		if (task_asleep(pid, tid))
 			return 0;
 		usleep(1000);
 	}
@@ -307,6 +369,20 @@ long scaled(long n)
 			fclose(f);
 	}
 	return n * percent / 100 > 0 ? n * percent / 100 : 1;
+}
+
+int module_load_here(const char *params)
+{
+	int fd, ret = 0;
+
+	syscall(SYS_delete_module, "ctxscope", O_NONBLOCK);
+	fd = open("/ctxscope/ctxscope.ko", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, fd, params, 0))
+		ret = -errno;
+	close(fd);
+	return ret;
 }
 
 int module_reload(const char *params)

@@ -24,7 +24,7 @@ possible_cpus() {
 }
 
 # Header, then exactly one row per possible CPU, in order, each with every
-# column and the invariants of the summary.
+# column (t20 checks their values against the kernel's switch events).
 cpus_ok() {
 	cols="cpu online switches switches_process switches_thread switches_kernel switches_idle voluntary involuntary mm_switches lazy_switches"
 	if [ "$(awk '$1 == "tlb_available" { print $2 }' /proc/ctxscope/summary)" = 1 ]; then
@@ -33,8 +33,6 @@ cpus_ok() {
 	[ "$(head -n 1 /proc/ctxscope/cpus)" = "$cols" ] || return 1
 	tail -n +2 /proc/ctxscope/cpus | awk -v nf="$(echo $cols | wc -w)" '{
 		if (NF != nf) { print "# row " NR ": " NF " fields"; bad = 1 }
-		if ($3 != $4 + $5 + $6 + $7) { print "# cpu " $1 ": switches != classes"; bad = 1 }
-		if ($3 != $8 + $9) { print "# cpu " $1 ": switches != voluntary + involuntary"; bad = 1 }
 		print $1
 	} END { exit bad }' >/tmp/cpus.rows || { grep '^#' /tmp/cpus.rows; return 1; }
 	possible_cpus >/tmp/cpus.want
@@ -81,7 +79,7 @@ tap_plan 8
 [ -d /proc/ctxscope ] && rmmod ctxscope
 check "module_loads_with_fresh_counters" fresh_load
 check "proc_files_have_documented_modes" files_ok
-check "summary_is_format_1_with_every_key_and_invariants" summary_ok
+check "summary_is_format_1_with_every_key" summary_ok
 check "cpus_has_header_and_one_row_per_possible_cpu" cpus_ok
 check "unload_removes_proc_ctxscope" unload_ok
 check "load_unload_${CYCLES}_cycles_under_workload" cycles_ok

@@ -17,17 +17,22 @@
 
 #define WINDOW_MIN	100000ULL
 
-/* One round of everything at once, each workload in its own child. */
-static void mixed_round(int ncpu)
+/*
+ * One round of everything at once, each workload in its own child; how
+ * many of the five did not run to the end (a failed fork counts).
+ */
+static int mixed_round(int ncpu)
 {
 	pid_t pids[5];
-	int i, n = 0;
+	int i, n = 0, failed = 0;
 
 	for (i = 0; i < 5; i++) {
 		pid_t pid = fork();
 
-		if (pid < 0)
-			break;
+		if (pid < 0) {
+			failed++;
+			continue;
+		}
 		if (pid > 0) {
 			pids[n++] = pid;
 			continue;
@@ -46,8 +51,14 @@ static void mixed_round(int ncpu)
 			_exit(cs_churn(CS_MODE_THREAD, 100, NULL));
 		}
 	}
-	while (n--)
-		waitpid(pids[n], NULL, 0);
+	while (n--) {
+		int status;
+
+		if (waitpid(pids[n], &status, 0) != pids[n] ||
+		    !WIFEXITED(status) || WEXITSTATUS(status))
+			failed++;
+	}
+	return failed;
 }
 
 FIXTURE(total) {};
@@ -57,14 +68,14 @@ FIXTURE_TEARDOWN(total) {}
 TEST_F_TIMEOUT(total, switches_equal_proc_stat_ctxt, 900)
 {
 	long long slack = 2LL * online_cpus() + 8, diff;
-	struct summary a, b, ca, cb;
+	struct summary a, b;
 	uint64_t ctxt0, ctxt1, dsw, dctxt;
 	int rounds = 0;
 
 	ctxt0 = proc_stat_ctxt();
 	summary_read(&a);
 	do {
-		mixed_round(online_cpus());
+		ASSERT_EQ(0, mixed_round(online_cpus()));
 		rounds++;
 		summary_read(&b);
 	} while (b.switches - a.switches < WINDOW_MIN && rounds < 100);
@@ -88,35 +99,6 @@ TEST_F_TIMEOUT(total, switches_equal_proc_stat_ctxt, 900)
 	       (unsigned long long)(b.lazy_switches - a.lazy_switches));
 	ASSERT_GE(dsw, WINDOW_MIN);
 	ASSERT_LE(llabs(diff), slack);
-
-	/* The per-CPU rows add up to the summary (both read at rest). */
-	summary_read(&ca);
-	cpus_read_sum(&cb);
-	summary_read(&b);
-	TH_LOG("cpus rows sum to %llu switches; summary read %llu before and %llu after",
-	       (unsigned long long)cb.switches,
-	       (unsigned long long)ca.switches,
-	       (unsigned long long)b.switches);
-	ASSERT_GE(cb.switches, ca.switches);
-	ASSERT_LE(cb.switches, b.switches);
-	ASSERT_GE(cb.voluntary, ca.voluntary);
-	ASSERT_LE(cb.voluntary, b.voluntary);
-	ASSERT_GE(cb.mm_switches, ca.mm_switches);
-	ASSERT_LE(cb.mm_switches, b.mm_switches);
-}
-
-TEST(summary_invariants_hold_in_every_read)
-{
-	struct summary s;
-	int i;
-
-	for (i = 0; i < 2000; i++) {
-		summary_read(&s);
-		ASSERT_EQ(s.switches,
-			  s.process + s.thread + s.kernel + s.idle);
-		ASSERT_EQ(s.switches, s.voluntary + s.involuntary);
-		ASSERT_LE(s.mm_switches + s.lazy_switches, s.switches);
-	}
 }
 
 TEST_HARNESS_MAIN

@@ -230,14 +230,18 @@ static pid_t start_reader(const char *file)
 #define CHURN_PROCESSES	scaled(10000)
 #define CHURN_THREADS	scaled(40000)
 
-/* Creates and reaps tasks of one mode, one after the other. */
+/*
+ * Creates and reaps tasks of one mode, one after the other; returns
+ * non-NULL if the churn stopped early (a fork or thread that failed).
+ */
 static void *churn(void *arg)
 {
 	enum cs_mode mode = (enum cs_mode)(long)arg;
 
 	cs_pin_self(0);
-	cs_churn(mode, mode == CS_MODE_PROCESS ? CHURN_PROCESSES :
-						 CHURN_THREADS, NULL);
+	if (cs_churn(mode, mode == CS_MODE_PROCESS ? CHURN_PROCESSES :
+						     CHURN_THREADS, NULL))
+		return arg == NULL ? (void *)1 : arg;
 	return NULL;
 }
 
@@ -246,6 +250,7 @@ TEST_F_TIMEOUT(table, churn_with_readers_leaves_no_stale_rows, 1200)
 	size_t baseline_rows, nrows, live, i;
 	uint64_t baseline, tracked = 0;
 	pid_t readers[2];
+	void *stopped[2];
 	pthread_t th[2];
 	double start;
 
@@ -260,15 +265,21 @@ TEST_F_TIMEOUT(table, churn_with_readers_leaves_no_stale_rows, 1200)
 				    (void *)(long)CS_MODE_PROCESS));
 	ASSERT_EQ(0, pthread_create(&th[1], NULL, churn,
 				    (void *)(long)CS_MODE_THREAD));
-	pthread_join(th[0], NULL);
-	pthread_join(th[1], NULL);
+	pthread_join(th[0], &stopped[0]);
+	pthread_join(th[1], &stopped[1]);
+	/* Every task was created: no pass on a churn that stopped early. */
+	EXPECT_EQ(NULL, stopped[0]);
+	EXPECT_EQ(NULL, stopped[1]);
 	TH_LOG("%ld processes and %ld threads in %.1f s (%.0f tasks/s), while 2 readers read tasks and processes %ld times",
 	       CHURN_PROCESSES, CHURN_THREADS, cs_now() - start,
 	       (CHURN_PROCESSES + CHURN_THREADS) / (cs_now() - start),
 	       (long)*reads_done);
-	/* The readers really ran during the churn. */
+	/* The readers really ran during the churn, and never failed. */
 	EXPECT_LT(100, *reads_done);
 	for (i = 0; i < 2; i++) {
+		int status;
+
+		EXPECT_EQ(0, waitpid(readers[i], &status, WNOHANG));
 		kill(readers[i], SIGKILL);
 		waitpid(readers[i], NULL, 0);
 	}

@@ -25,7 +25,8 @@
 
 #define TRIGGER "/sys/kernel/tracing/events/tlb/tlb_flush/trigger"
 #define HIST "/sys/kernel/tracing/events/tlb/tlb_flush/hist"
-#define HIST_SPEC "hist:keys=reason,pages"
+#define HIST_SPEC "hist:keys=common_cpu,reason,pages"
+#define MAX_CPUS 8
 
 FIXTURE(tlb) {};
 FIXTURE_SETUP(tlb) {}
@@ -164,11 +165,15 @@ static void process_tlb(pid_t pid, uint64_t *ipis, uint64_t *flushes)
 	cs_table_free(&t);
 }
 
-static uint64_t shootdown_ipis(int threaded, uint64_t *remote)
+/*
+ * Runs shootdown_process() and reads what it was charged with; -1 if it
+ * did not reach its pause() (it failed, or never finished its loop).
+ */
+static int shootdown_ipis(int threaded, uint64_t *ipis, uint64_t *remote)
 {
-	uint64_t ipis, flushes, r0 = summary_key("tlb_shootdown_remote");
+	uint64_t flushes, r0 = summary_key("tlb_shootdown_remote");
+	int i, done = 0;
 	pid_t pid;
-	int i;
 
 	/*
 	 * The process is born on CPU 0 and its main thread stays there;
@@ -179,26 +184,28 @@ static uint64_t shootdown_ipis(int threaded, uint64_t *remote)
 	 */
 	cs_pin_self(0);
 	pid = shootdown_process(threaded);
+	if (pid < 0)
+		return -1;
 
 	/* Wait until it rests in pause(), done with its loop. */
-	for (i = 0; i < 600; i++) {
+	for (i = 0; i < 600 && !done; i++) {
 		usleep(100000);
-		if (task_state(pid, pid) == 'S' &&
-		    task_status(pid, pid, "Threads") == 1)
-			break;
+		done = task_asleep(pid, pid) &&
+		       task_status(pid, pid, "Threads") == 1;
 	}
 	*remote = summary_key("tlb_shootdown_remote") - r0;
-	process_tlb(pid, &ipis, &flushes);
+	process_tlb(pid, ipis, &flushes);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	return ipis;
+	return done ? 0 : -1;
 }
 
 TEST_F_TIMEOUT(tlb, two_threads_munmap_sends_ipis_charged_to_the_process,
 	       600)
 {
-	uint64_t remote, ipis = shootdown_ipis(1, &remote);
+	uint64_t remote, ipis;
 
+	ASSERT_EQ(0, shootdown_ipis(1, &ipis, &remote));
 	TH_LOG("%d mmap/touch/munmap iterations, sibling thread spinning on another CPU: %llu IPIs charged to the process, %llu remote shootdowns system-wide",
 	       ITERATIONS, (unsigned long long)ipis,
 	       (unsigned long long)remote);
@@ -216,8 +223,9 @@ TEST_F_TIMEOUT(tlb, two_threads_munmap_sends_ipis_charged_to_the_process,
 
 TEST_F_TIMEOUT(tlb, single_thread_munmap_sends_almost_no_ipis, 600)
 {
-	uint64_t remote, ipis = shootdown_ipis(0, &remote);
+	uint64_t remote, ipis;
 
+	ASSERT_EQ(0, shootdown_ipis(0, &ipis, &remote));
 	TH_LOG("%d mmap/touch/munmap iterations, single-threaded: %llu IPIs charged to the process",
 	       ITERATIONS, (unsigned long long)ipis);
 	EXPECT_GE(ITERATIONS / 100, ipis);
@@ -284,7 +292,7 @@ TEST_F_TIMEOUT(tlb, switch_flushes_are_charged_to_the_process_switched_into,
 	}
 	for (i = 0; i < 600; i++) {
 		usleep(100000);
-		if (task_state(a, a) == 'S' && task_state(b, b) == 'S' &&
+		if (task_asleep(a, a) && task_asleep(b, b) &&
 		    task_status(a, a, "voluntary_ctxt_switches") +
 		    task_status(a, a, "nonvoluntary_ctxt_switches") >= 2000)
 			break;
@@ -316,48 +324,77 @@ TEST_F_TIMEOUT(tlb, switch_flushes_are_charged_to_the_process_switched_into,
 
 /* ---- Exactness against ftrace ----------------------------------------- */
 
-/* Events per reason: [0] task switch flush, [1] task switch no flush,
- * [2] remote shootdown, [3] local, [4] local mm, [5] IPI sent. */
-static int read_hist(uint64_t ev[6])
+/* Events per CPU and reason: [0] task switch flush, [1] task switch no
+ * flush, [2] remote shootdown, [3] local, [4] local mm, [5] IPI sent. */
+static int read_hist(uint64_t ev[MAX_CPUS][6])
 {
 	char line[512];
 	FILE *f = fopen(HIST, "re");
 
 	if (!f)
 		return -1;
-	memset(ev, 0, 6 * sizeof(*ev));
+	memset(ev, 0, MAX_CPUS * 6 * sizeof(**ev));
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long long pages, hits;
-		int reason;
+		int reason, cpu;
 
-		if (sscanf(line, "{ reason: %d, pages: %llu } hitcount: %llu",
-			   &reason, &pages, &hits) != 3)
+		if (sscanf(line, "{ common_cpu: %d, reason: %d, pages: %llu } hitcount: %llu",
+			   &cpu, &reason, &pages, &hits) != 4 ||
+		    cpu < 0 || cpu >= MAX_CPUS)
 			continue;
 		if (reason == 0)
-			ev[pages ? 0 : 1] += hits;
+			ev[cpu][pages ? 0 : 1] += hits;
 		else if (reason >= 1 && reason <= 4)
-			ev[reason + 1] += hits;
+			ev[cpu][reason + 1] += hits;
 	}
 	fclose(f);
 	return 0;
 }
 
-static void mixed_tlb_workload(void)
+/* The same sums of the cpus rows: [cpu][0..5] as read_hist() has them. */
+static void cpus_tlb(uint64_t ours[MAX_CPUS][6],
+		     const char *const keys[][2])
 {
-	uint64_t remote;
+	struct cs_table t;
+	size_t row;
+	int i;
+
+	memset(ours, 0, MAX_CPUS * 6 * sizeof(**ours));
+	table_read("cpus", &t);
+	for (row = 0; row < t.nrows; row++) {
+		uint64_t cpu = table_get(&t, (long)row, "cpu");
+
+		if (cpu >= MAX_CPUS)
+			continue;
+		for (i = 0; i < 6; i++)
+			ours[cpu][i] = table_get(&t, (long)row, keys[i][0]) +
+				       (keys[i][1] ? table_get(&t, (long)row,
+							       keys[i][1]) : 0);
+	}
+	cs_table_free(&t);
+}
+
+/* 0 if every part of it ran to the end. */
+static int mixed_tlb_workload(void)
+{
+	uint64_t remote, ipis;
+	int status, ret;
 	pid_t pid = fork();
 
-	if (pid == 0) {
-		cs_pingpong(CS_MODE_PROCESS, 3000, 0, 0, NULL);
-		cs_pingpong(CS_MODE_THREAD, 3000, 0, 0, NULL);
-		cs_churn(CS_MODE_PROCESS, 200, NULL);
-		_exit(0);
-	}
-	shootdown_ipis(1, &remote);
-	waitpid(pid, NULL, 0);
+	if (pid == 0)
+		_exit(cs_pingpong(CS_MODE_PROCESS, 3000, 0, 0, NULL) ||
+		      cs_pingpong(CS_MODE_THREAD, 3000, 0, 0, NULL) ||
+		      cs_churn(CS_MODE_PROCESS, 200, NULL));
+	if (pid < 0)
+		return -1;
+	ret = shootdown_ipis(1, &ipis, &remote);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		ret = -1;
 	/* exec: a task-switch flush outside the scheduler. */
 	if (system("true"))
-		return;
+		ret = -1;
+	return ret;
 }
 
 TEST_F_TIMEOUT(tlb, counters_equal_ftrace_histogram, 900)
@@ -375,34 +412,52 @@ TEST_F_TIMEOUT(tlb, counters_equal_ftrace_histogram, 900)
 		"remote shootdowns", "local shootdowns", "local mm shootdowns",
 		"IPIs sent",
 	};
-	uint64_t ev[6], ours[6], slack = 2 * online_cpus() + 8;
-	int i;
+	uint64_t ev[MAX_CPUS][6], mine[MAX_CPUS][6], tev[6] = { 0 };
+	uint64_t ours[6], slack = 2 * online_cpus() + 8;
+	int i, cpu;
 
 	ASSERT_EQ(0, write_file(TRIGGER, HIST_SPEC));
 	/* Start both counts at zero, as close together as possible. */
 	ASSERT_EQ(0, write_file(TRIGGER, HIST_SPEC ":clear"));
 	ASSERT_EQ(0, control_write("reset", 5));
 
-	mixed_tlb_workload();
+	ASSERT_EQ(0, mixed_tlb_workload());
 
 	for (i = 0; i < 6; i++)
 		ours[i] = summary_key(keys[i][0]) +
 			  (keys[i][1] ? summary_key(keys[i][1]) : 0);
+	cpus_tlb(mine, keys);
 	ASSERT_EQ(0, read_hist(ev));
 	ASSERT_EQ(0, write_file(TRIGGER, "!" HIST_SPEC));
 
+	for (cpu = 0; cpu < MAX_CPUS; cpu++)
+		for (i = 0; i < 6; i++)
+			tev[i] += ev[cpu][i];
 	for (i = 0; i < 6; i++) {
-		long long diff = (long long)ours[i] - (long long)ev[i];
+		long long diff = (long long)ours[i] - (long long)tev[i];
 
 		TH_LOG("%s: ctxscope %llu, ftrace %llu (difference %lld, allowed %llu)",
 		       what[i], (unsigned long long)ours[i],
-		       (unsigned long long)ev[i], diff,
+		       (unsigned long long)tev[i], diff,
 		       (unsigned long long)slack);
 		EXPECT_GE((long long)slack, llabs(diff));
 	}
+	/* And each CPU's row against that CPU's events. */
+	for (cpu = 0; cpu < online_cpus() && cpu < MAX_CPUS; cpu++)
+		for (i = 0; i < 6; i++) {
+			long long diff = (long long)mine[cpu][i] -
+					 (long long)ev[cpu][i];
+
+			EXPECT_GE((long long)slack, llabs(diff)) {
+				TH_LOG("cpu %d, %s: ctxscope %llu, ftrace %llu",
+				       cpu, what[i],
+				       (unsigned long long)mine[cpu][i],
+				       (unsigned long long)ev[cpu][i]);
+			}
+		}
 	/* The workload made events of both kinds. */
-	EXPECT_LT(1000U, ev[0]);
-	EXPECT_LT(100U, ev[5]);
+	EXPECT_LT(1000U, tev[0]);
+	EXPECT_LT(100U, tev[5]);
 }
 
 TEST_HARNESS_MAIN

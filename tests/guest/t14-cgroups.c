@@ -7,7 +7,9 @@
  * threaded subtree (cgroup.threads) does not move its process, a whole
  * process moved (cgroup.procs) does. And a group removed before the
  * module was loaded, while a zombie of it was still around, does not keep
- * a row once that zombie is gone.
+ * a row once that zombie is gone. Nor does the removal of a v1 group
+ * whose id a v2 group also has (ids are unique only within a hierarchy)
+ * touch that v2 group's row.
  *
  * The oracle: stat() of the group directories, /proc/PID/task/TID/cgroup.
  */
@@ -365,6 +367,79 @@ TEST_F_TIMEOUT(cgroups, group_removed_before_load_goes_with_its_last_process, 12
 		TH_LOG("3 s after its last process was reaped, removed group %llu still has a row (processes %ld)",
 		       (unsigned long long)gid, procs);
 	}
+}
+
+/* ---- 4. A v1 group removed that has a v2 group's id ------------------- */
+
+/*
+ * Group ids (kernfs inode numbers) are unique only within a hierarchy:
+ * a v1 group can have the id of a live v2 group. Its removal must leave
+ * the v2 group's row alone. Both hierarchies hand out ids in increasing
+ * order, a few per directory (one for it, one per file in it), a
+ * different few in each: making a new v2 group and then v1 groups up to
+ * its id lands exactly on it within a few tries.
+ */
+TEST_F_TIMEOUT(cgroups, v1_rmdir_leaves_the_v2_group_of_the_same_id, 120)
+{
+	static const char *const mnt = V1_MOUNT "2";
+	char g[64] = "", prev[64] = "", d[64] = "", procs_file[96];
+	uint64_t gid = 0, did = 0;
+	int tids[1], tries, n = 0, ret, i;
+	long procs;
+	pid_t p;
+	NEED_CGROUP2();
+
+	p = spawn_parked(0, tids);
+	ASSERT_LT(0, p);
+	mkdir(mnt, 0755);
+	ret = mount("cgroup", mnt, "cgroup", 0, "none,name=cstest2");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("mount -t cgroup -o none,name=cstest2: %s", strerror(errno));
+	}
+	for (tries = 1; tries <= 50; tries++) {
+		snprintf(g, sizeof(g), CG_ROOT "/cs-same%d", tries);
+		cg_rmdir(g);
+		ASSERT_EQ(0, mkdir(g, 0755));
+		gid = cg_id(g);
+		snprintf(procs_file, sizeof(procs_file), "%s/cgroup.procs", g);
+		ASSERT_EQ(0, cg_write(procs_file, p));
+		if (prev[0])
+			ASSERT_EQ(0, cg_rmdir(prev));
+		snprintf(prev, sizeof(prev), "%s", g);
+		while (did < gid && n < 5000) {
+			snprintf(d, sizeof(d), "%s/d%d", mnt, n++);
+			ASSERT_EQ(0, mkdir(d, 0755));
+			did = cg_id(d);
+		}
+		if (did == gid)
+			break;
+	}
+	TH_LOG("v2 group %s and v1 group %s: id %llu, after %d tries",
+	       g, d, (unsigned long long)gid, tries);
+	ASSERT_EQ(gid, did);
+	ASSERT_EQ(0, wait_sleeping(p, p));
+	ASSERT_EQ(1, cg_processes(gid));
+
+	/* The v1 group goes; the v2 group keeps its row, and then empties. */
+	ASSERT_EQ(0, cg_rmdir(d));
+	ASSERT_EQ(0, cg_write(CG_ROOT "/cgroup.procs", p));
+	procs = cg_processes(gid);
+	EXPECT_EQ(0, procs) {
+		TH_LOG("v2 group %llu, live and empty after v1 group %llu was removed: processes %ld (-1: no row)",
+		       (unsigned long long)gid, (unsigned long long)did, procs);
+	}
+	/* Its own removal is what takes its row away. */
+	ASSERT_EQ(0, cg_rmdir(g));
+	for (i = 0; i < 30 && cg_processes(gid) >= 0; i++)
+		usleep(100000);
+	EXPECT_EQ(-1, cg_processes(gid));
+
+	reap(p);
+	for (i = n - 1; i >= 0; i--) {
+		snprintf(d, sizeof(d), "%s/d%d", mnt, i);
+		rmdir(d);
+	}
+	EXPECT_EQ(0, umount2(mnt, MNT_DETACH));
 }
 
 TEST_HARNESS_MAIN
