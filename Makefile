@@ -7,7 +7,8 @@ KDIR ?= /lib/modules/$(KVER)/build
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD := $(CURDIR)/build
-VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+# The one version (module, reporter, DKMS, packages): module/ctxscope.h.
+VERSION := $(shell sed -n 's/^\#define CTXSCOPE_VERSION[[:space:]]*"\(.*\)"$$/\1/p' module/ctxscope.h)
 DKMS_SRC := /usr/src/ctxscope-$(VERSION)
 
 # The kernels `make check` boots; `make check-all` adds the PREEMPT_RT ones.
@@ -29,13 +30,19 @@ help:
 	@echo '  make dkms-install copy the module sources to $(DKMS_SRC), then dkms add, build and install for KVER'
 	@echo '  make dkms-remove  remove ctxscope from DKMS and $(DKMS_SRC)'
 	@echo '  make sign KEY=key.priv CERT=cert.der   sign ctxscope.ko for Secure Boot (docs/install.md)'
+	@echo '  make deb          Debian packages ctxscope-dkms and ctxscope into build/deb, checked by lintian'
 	@echo '  make check        lint, host unit tests, then the VM suite on Debian 6.1 and 6.12 (QEMU)'
 	@echo '  make check-all    the same on 6.1, 6.12, 6.1-rt and 6.12-rt'
+	@echo '  make check-system the .debs installed on a Debian bookworm system booted with systemd under QEMU,'
+	@echo '                    on each of CHECK_KERNELS (image built with mmdebstrap, cached in build/system)'
 	@echo '  make check-debug  the VM suite on a 6.12 built with lockdep, KASAN, kmemleak, UBSAN, RCU and'
 	@echo '                    list debugging (built once from linux-source-6.12, cached in build/debug-kernel)'
 	@echo '  make demo         boot a VM, load the module, show process vs thread switching'
 	@echo '  make bench        overhead against bpftrace, perf, ftrace and LTTng in QEMU; writes docs/benchmarks.md'
 	@echo '                    (BENCH_KERNEL=6.1 or 6.12, default 6.1; about 35 minutes on 2 cores)'
+	@echo '  make bench-rt     worst-case probe times and cyclictest latency on 6.1-rt and 6.12-rt in QEMU;'
+	@echo '                    writes the PREEMPT_RT section of docs/benchmarks.md (RT_KERNELS, RT_SECS, RT_REPS,'
+	@echo '                    RT_WALL=1 for a 2-vCPU wall-clock boot too; about 30 minutes on 2 cores)'
 	@echo '  make lint         checkpatch --strict and sparse on module/, -Werror, cppcheck and clang-tidy on userspace'
 	@echo '  make clean        remove every build product'
 	@echo 'Variables: KVER=$(KVER) KDIR=$(KDIR) PREFIX=$(PREFIX) CHECK_KERNELS="$(CHECK_KERNELS)"'
@@ -70,7 +77,8 @@ sign: module
 dkms-install:
 	rm -rf $(DKMS_SRC)
 	install -d $(DKMS_SRC)
-	cp -r Kbuild dkms.conf module $(DKMS_SRC)/
+	cp -r Kbuild module $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
 	dkms add ctxscope/$(VERSION)
 	dkms build ctxscope/$(VERSION) -k $(KVER)
 	dkms install ctxscope/$(VERSION) -k $(KVER)
@@ -78,6 +86,11 @@ dkms-install:
 dkms-remove:
 	-dkms remove ctxscope/$(VERSION) --all
 	rm -rf $(DKMS_SRC)
+
+# The Debian packages, built from a copy of the tree (the package build
+# must not see or clean build/) and checked by lintian.
+deb:
+	@tests/tools/build-deb $(BUILD)/deb
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
@@ -96,11 +109,19 @@ check-all:
 check-debug:
 	@tests/check --kernels debug --vm-only
 
+check-system:
+	@tests/system/run --kernels "$(CHECK_KERNELS)"
+
 demo:
 	@tests/demo-run
 
 bench:
 	@tests/bench/run
 
-.PHONY: all help module userspace install sign dkms-install dkms-remove clean lint \
-	check check-all check-debug demo bench
+bench-rt:
+	@tests/bench/rt-latency $(if $(RT_KERNELS),--kernels "$(RT_KERNELS)") \
+		$(if $(RT_SECS),--secs $(RT_SECS)) $(if $(RT_REPS),--reps $(RT_REPS)) \
+		$(if $(RT_WALL),--wall)
+
+.PHONY: all help module userspace install sign dkms-install dkms-remove deb clean \
+	lint check check-all check-debug check-system demo bench bench-rt

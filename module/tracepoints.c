@@ -16,6 +16,7 @@
 
 #include "compat.h"
 #include "lifecycle.h"
+#include "probe_timing.h"
 #include "switch_probe.h"
 #include "tlb.h"
 #include "tracepoints.h"
@@ -50,6 +51,23 @@ ctxscope_assert_probe(sched_switch, ctxscope_nop_sched_switch);
 ctxscope_assert_probe(tlb_flush, ctxscope_nop_tlb_flush);
 #define ctxscope_probe_sched_switch	ctxscope_nop_sched_switch
 #define ctxscope_probe_tlb_flush	ctxscope_nop_tlb_flush
+#endif
+
+#ifdef CTXSCOPE_PROBE_TIMING
+/*
+ * A build for benchmarks only (KCFLAGS=-DCTXSCOPE_PROBE_TIMING): every
+ * probe is attached through a wrapper that times it (probe_timing.c).
+ */
+#define ctxscope_probe_sched_switch	ctxscope_timed_sched_switch
+#define ctxscope_probe_tlb_flush	ctxscope_timed_tlb_flush
+#define ctxscope_probe_task_newtask	ctxscope_timed_task_newtask
+#define ctxscope_probe_process_exec	ctxscope_timed_process_exec
+#define ctxscope_probe_process_exit	ctxscope_timed_process_exit
+#define ctxscope_probe_process_exit_dead ctxscope_timed_process_exit_dead
+#define ctxscope_probe_process_free	ctxscope_timed_process_free
+#define ctxscope_probe_task_rename	ctxscope_timed_task_rename
+#define ctxscope_probe_cgroup_attach	ctxscope_timed_cgroup_attach
+#define ctxscope_probe_cgroup_rmdir	ctxscope_timed_cgroup_rmdir
 #endif
 
 static struct ctxscope_tracepoint ctxscope_tracepoints[CTXSCOPE_NR_TP] = {
@@ -99,7 +117,8 @@ int ctxscope_tracepoints_find(unsigned long needed)
 			return -ENOENT;
 		}
 	}
-	return 0;
+	/* Nothing in the normal build. */
+	return ctxscope_probe_timing_start();
 }
 
 bool ctxscope_tracepoint_found(enum ctxscope_tp id)
@@ -136,4 +155,5 @@ void ctxscope_tracepoints_detach(void)
 		t->attached = false;
 	}
 	tracepoint_synchronize_unregister();
+	ctxscope_probe_timing_stop();
 }

@@ -30,7 +30,9 @@ enum ctxscope_tp {
  * ctxscope_tracepoints_find() - look the tracepoints up by name
  * @needed: bit mask of the ids that must exist
  *
- * Return: 0, or -ENOENT (naming the missing one in the log).
+ * In the probe-timing build (probe_timing.h) it also sets the timings up.
+ *
+ * Return: 0, or -ENOENT (naming the missing one in the log), or -ENOMEM.
  */
 int ctxscope_tracepoints_find(unsigned long needed);
 
@@ -40,7 +42,10 @@ bool ctxscope_tracepoint_found(enum ctxscope_tp id);
 /* Attaches id's probe; 0 or the error, logged. */
 int ctxscope_tracepoint_attach(enum ctxscope_tp id);
 
-/* Detaches every attached probe, in reverse order, and waits for them. */
+/*
+ * Detaches every attached probe, in reverse order, and waits for them;
+ * then, in the probe-timing build, removes the timings.
+ */
 void ctxscope_tracepoints_detach(void);
 
 #endif /* CTXSCOPE_TRACEPOINTS_H */
