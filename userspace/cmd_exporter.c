@@ -312,7 +312,7 @@ static int parse_listen(const char *arg, struct sockaddr_storage *ss,
 {
 	char host[256];
 	const char *colon = strrchr(arg, ':');
-	struct addrinfo hints = { 0 }, *res = NULL;
+	struct addrinfo hints = { 0 }, *res = NULL, *ai;
 	long long port;
 	size_t hlen;
 	int err;
@@ -349,20 +349,24 @@ static int parse_listen(const char *arg, struct sockaddr_storage *ss,
 		return 0;
 	}
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
 	err = getaddrinfo(host, NULL, &hints, &res);
 	if (err || !res) {
 		snprintf(why, whylen, "cannot resolve '%s': %s", host,
 			 gai_strerror(err));
 		return -1;
 	}
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
+	/* IPv4 first: localhost is 127.0.0.1, as clients try it first. */
+	for (ai = res; ai && ai->ai_family != AF_INET; ai = ai->ai_next)
+		;
+	if (!ai)
+		ai = res;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sslen = ai->ai_addrlen;
+	freeaddrinfo(res);
 	if (ss->ss_family == AF_INET)
 		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
 	else
 		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-	freeaddrinfo(res);
 	return 0;
 }
 
