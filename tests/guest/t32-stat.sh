@@ -9,6 +9,7 @@
 #   - the kernel's own counts: the wait4 rusage of a ping-pong beside the
 #     module's voluntary and involuntary counts of it; /proc/PID/status of
 #     a stopped process before and after stat -p and stat -G watched it;
+#   - tasks -G and top -G against the groups the test put processes in;
 #   - workloads whose answer is known by construction: -r over runs of
 #     1,000, 2,000 and 3,000 round trips (mean and standard deviation of
 #     the thread switches), -A with a ping-pong pinned to CPU 1, stat -a
@@ -166,6 +167,25 @@ watched() {
 	[ "$((v1 - v0))" -gt 100 ] && [ "$mv" -eq $((v1 - v0)) ] && [ "$mi" -eq $((i1 - i0)) ]
 }
 
+# stat -p without an interval ends by itself, with its report, once
+# every process watched has exited: here two sleeps of 2 and 3 s, under
+# a 20 s timeout that would send ^C.
+watched_to_the_end() {
+	sleep 2 &
+	a=$!
+	sleep 3 &
+	b=$!
+	rm -f /tmp/x.json
+	timeout -s INT 20 ctxscope stat -p "$a,$b" -o json -O /tmp/x.json
+	st=$?
+	wait "$a" "$b"
+	e=$(json_num /tmp/x.json run elapsed_seconds)
+	x=$(json_num /tmp/x.json run processes exited)
+	diag "exit $st after $e s; $x of 2 exited"
+	[ "$st" -eq 0 ] && [ "$x" = 2 ] &&
+		awk -v e="$e" 'BEGIN { exit !(e >= 2 && e < 10) }'
+}
+
 # top -p shows the threads of that process only.
 top_pid() {
 	cs-workload pingpong thread 10000000 0 >/dev/null &
@@ -178,6 +198,36 @@ top_pid() {
 	awk -F, -v w="$w" 'NR > 1 { n++; if ($3 != w) bad = 1 } END { exit bad || n != 2 }' /tmp/top.csv
 }
 
+# tasks -G and top -G show the tasks of a group and of the groups below
+# it, and no others: a ping-pong in the group, one in a group below it,
+# one outside.
+group_filter() {
+	mkdir -p $CG/only/below || return 1
+	cs-workload pingpong thread 10000000 0 >/dev/null &
+	a=$!
+	cs-workload pingpong thread 10000000 0 >/dev/null &
+	c=$!
+	cs-workload pingpong thread 10000000 0 >/dev/null &
+	b=$!
+	echo "$a" >$CG/only/cgroup.procs && echo "$c" >$CG/only/below/cgroup.procs
+	moved=$?
+	usleep 300000
+	ctxscope tasks -G only -o csv >/tmp/tg.csv
+	ctxscope top -G only -o csv 0.5 1 >/tmp/topg.csv
+	kill "$a" "$b" "$c"
+	wait "$a" "$b" "$c" 2>/dev/null
+	rmdir $CG/only/below $CG/only
+	diag "in the group $a, below it $c, outside $b"
+	sed 's/^/# tasks: /' /tmp/tg.csv
+	sed 's/^/# top: /' /tmp/topg.csv
+	[ "$moved" -eq 0 ] || return 1
+	# tasks: tgid is column 2; top: column 3.
+	awk -F, -v a="$a" -v c="$c" 'NR > 1 { if ($2 == a) na++; else if ($2 == c) nc++; else bad = 1 }
+		END { exit bad || !na || !nc }' /tmp/tg.csv &&
+		awk -F, -v a="$a" -v c="$c" 'NR > 1 { if ($3 == a) na++; else if ($3 == c) nc++; else bad = 1 }
+		END { exit bad || !na || !nc }' /tmp/topg.csv
+}
+
 no_table() {
 	rmmod ctxscope && insmod "$CTXSCOPE_KO" max_tasks=0 || return 1
 	ctxscope tasks >/tmp/nt.out 2>/tmp/nt.err
@@ -187,7 +237,7 @@ no_table() {
 		[ "$(wc -l </tmp/nt.err)" -eq 1 ]
 }
 
-tap_plan 14
+tap_plan 16
 check "stat_elapsed_of_sleep_0.05_is_0.05_and_a_little" elapsed
 check "sigterm_to_ctxscope_ends_the_command_and_reports" signalled TERM 143
 check "sigint_to_ctxscope_ends_the_command_and_reports" signalled INT 130
@@ -199,8 +249,10 @@ check "stat_a_cmd_as_a_user_counts_the_whole_system" system_while
 check "stat_A_shows_a_pinned_ping_pong_on_its_cpu" per_cpu
 check "stat_p_counts_exactly_what_the_kernel_counted" watched -p
 check "stat_G_counts_exactly_what_the_kernel_counted" watched -G
+check "stat_p_ends_when_every_process_watched_has_exited" watched_to_the_end
 rmdir $CG/watched 2>/dev/null
 check "top_p_shows_only_that_process" top_pid
+check "tasks_G_and_top_G_show_the_group_and_below_only" group_filter
 check "max_tasks_0_says_so" no_table
 check "max_tasks_0_stat_a_still_works" sh -c "ctxscope stat -a -o csv 0.2 1 | grep -q '^[0-9]'"
 rmmod ctxscope && insmod "$CTXSCOPE_KO"

@@ -400,5 +400,22 @@ check "stat -a -- CMD: system-wide while it ran, its exit status" sh -c \
 check "stat -A -- CMD: a row per CPU" sh -c \
 	"CTXSCOPE_PROC='$k' '$bin' stat -A -o json -O '$tmp/c.json' -- true && jq -e '(.cpus | length) == $ncpus' '$tmp/c.json'"
 check "stat -- a missing command: exit 127, one line" status 127 "$k" stat -- /no/such/command
+# The metric names are an interface (dashboards, alerts, the exporter):
+# every family of prom.c's table is in ctxscope(1), and every name the
+# man page gives is one that ctxscope writes.
+prom_names_documented() {
+	local src=$here/../../userspace/prom.c man=$here/../../docs/ctxscope.1 bad=0 name
+	grep -o '"ctxscope_[a-z_]*"' "$src" | tr -d '"' | sort -u >"$tmp/prom.names"
+	[ "$(wc -l <"$tmp/prom.names")" -ge 40 ] || { echo "only $(wc -l <"$tmp/prom.names") names in $src"; return 1; }
+	while read -r name; do
+		grep -q "$name\\>" "$man" || { echo "$name is not in ctxscope(1)"; bad=1; }
+	done <"$tmp/prom.names"
+	sed -n '/^\.SS Prometheus/,/^\.SH/p' "$man" | grep -o 'ctxscope_[a-z_]*[a-z]' | sort -u |
+		while read -r name; do
+			grep -qx "$name" "$tmp/prom.names" || { echo "ctxscope(1) names $name, which ctxscope does not write"; exit 1; }
+		done || bad=1
+	return $bad
+}
+check "every Prometheus family is in ctxscope(1), and only those" prom_names_documented
 echo "1..$n"
 exit $failed

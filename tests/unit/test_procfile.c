@@ -426,4 +426,47 @@ TEST(a_read_refused_with_eagain_is_tried_again)
 	free(buf);
 }
 
+/*
+ * A module that keeps saying EAGAIN is given up on after a bounded time
+ * (400 tries, 5 ms apart: about 2 s), with an error that names the file
+ * and why, and nothing read is kept.
+ */
+TEST(a_read_refused_for_2_s_is_a_clear_error)
+{
+	char detail[CS_DETAIL_MAX] = "", *buf = NULL;
+	struct timespec t0, t1;
+	size_t len = 0;
+	long ms;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, fcntl(p[0], F_SETFL, O_NONBLOCK));
+	ASSERT_EQ(2, write(p[1], "pi", 2));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(CS_ERR_IO, cs_read_fd(p[0], "/proc/ctxscope/processes",
+					&buf, &len, detail));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(p[0]);
+	close(p[1]);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	EXPECT_NE(NULL, strstr(detail, "/proc/ctxscope/processes")) {
+		TH_LOG("%s", detail);
+	}
+	EXPECT_NE(NULL, strstr(detail, "EAGAIN")) {
+		TH_LOG("%s", detail);
+	}
+	EXPECT_NE(NULL, strstr(detail, "try again")) {
+		TH_LOG("%s", detail);
+	}
+	EXPECT_EQ(NULL, buf);
+	/* After the 399 pauses of 5 ms, and not much later. */
+	EXPECT_LE(1995, ms) {
+		TH_LOG("gave up after %ld ms", ms);
+	}
+	EXPECT_GT(20000, ms) {
+		TH_LOG("gave up after %ld ms", ms);
+	}
+}
+
 TEST_HARNESS_MAIN

@@ -152,9 +152,9 @@ enum cs_status cs_read_fd_bounded(int fd, const char *path,
 			 * same read, again, goes on where it stopped: for
 			 * 2 s, or until the deadline.
 			 */
-			if (errno == EAGAIN &&
+			if (errno == EAGAIN && ++busy &&
 			    (deadline > 0 ? monotonic_now() < deadline :
-			     ++busy < CS_EAGAIN_TRIES)) {
+			     busy < CS_EAGAIN_TRIES)) {
 				sleep_5ms();
 				continue;
 			}
@@ -163,12 +163,15 @@ enum cs_status cs_read_fd_bounded(int fd, const char *path,
 			free(buf);
 			if (err == EAGAIN && deadline > 0)
 				return fail(detail, CS_ERR_TIMEOUT,
-					    "%s: %s until the deadline", path,
-					    strerror(err));
+					    "%s: the module refused %d reads until the deadline (EAGAIN: too many exited tasks wait for readers to finish)",
+					    path, busy);
+			if (err == EAGAIN)
+				return fail(detail, CS_ERR_IO,
+					    "%s: the module refused %d reads over 2 s (EAGAIN: too many exited tasks wait for readers to finish); try again",
+					    path, busy);
 			/* EIO: the module was unloaded while we read. */
 			return fail(detail, err == EIO ? CS_ERR_NOMODULE :
-				    CS_ERR_IO, "%s: %s%s", path, strerror(err),
-				    err == EAGAIN ? " for 2 s" : "");
+				    CS_ERR_IO, "%s: %s", path, strerror(err));
 		}
 		len += (size_t)n;
 		if (len > max) {

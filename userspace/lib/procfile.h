@@ -73,7 +73,8 @@ enum cs_status cs_read_file(const char *path, char **buf, size_t *len,
 /*
  * The same from an open descriptor (path: for messages). A read refused
  * with EAGAIN (the module holds off readers of processes and cgroups
- * while exits wait: docs/proc-interface.md) is tried again for up to 2 s.
+ * while exits wait: docs/proc-interface.md) is tried again every 5 ms
+ * for up to 2 s, then given up with CS_ERR_IO and a detail that says so.
  */
 enum cs_status cs_read_fd(int fd, const char *path, char **buf, size_t *len,
 			  char *detail);
