@@ -308,7 +308,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* [HOST]:PORT into an address to bind; 0, or -1 with why. */
 static int parse_listen(const char *arg, struct sockaddr_storage *ss,
-			socklen_t *sslen, bool *any, char *why, size_t whylen)
+			socklen_t *sslen, bool *any, bool *unresolved,
+			char *why, size_t whylen)
 {
 	char host[256];
 	const char *colon = strrchr(arg, ':');
@@ -348,14 +349,28 @@ static int parse_listen(const char *arg, struct sockaddr_storage *ss,
 		*sslen = sizeof(*a6);
 		return 0;
 	}
+	/*
+	 * localhost is the loopback address (RFC 6761), resolved here: a
+	 * minimal system may have no /etc/hosts, and DNS must not decide.
+	 */
+	if (!strcmp(host, "localhost")) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a4->sin_port = htons((uint16_t)port);
+		*sslen = sizeof(*a4);
+		return 0;
+	}
 	hints.ai_socktype = SOCK_STREAM;
 	err = getaddrinfo(host, NULL, &hints, &res);
 	if (err || !res) {
 		snprintf(why, whylen, "cannot resolve '%s': %s", host,
 			 gai_strerror(err));
+		*unresolved = true;
 		return -1;
 	}
-	/* IPv4 first: localhost is 127.0.0.1, as clients try it first. */
+	/* IPv4 first, as clients (curl, /dev/tcp) try it first. */
 	for (ai = res; ai && ai->ai_family != AF_INET; ai = ai->ai_next)
 		;
 	if (!ai)
@@ -505,7 +520,7 @@ int cmd_exporter(int argc, char **argv)
 	struct MHD_Daemon *d;
 	socklen_t sslen;
 	sigset_t stop;
-	bool any;
+	bool any, unresolved = false;
 	int ret, sig;
 
 	snprintf(listen_default, sizeof(listen_default), "localhost:%d",
@@ -516,9 +531,12 @@ int cmd_exporter(int argc, char **argv)
 	ret = parse_options(argc, argv, &s, &cfg, &listen);
 	if (ret)
 		return ret < 0 ? CS_EXIT_OK : ret;
-	if (parse_listen(listen, &ss, &sslen, &any, why, sizeof(why))) {
-		cs_error("exporter: invalid --web.listen-address: %s", why);
-		return CS_EXIT_USAGE;
+	if (parse_listen(listen, &ss, &sslen, &any, &unresolved, why,
+			 sizeof(why))) {
+		/* A name the resolver cannot resolve now may resolve later. */
+		cs_error("exporter: %s --web.listen-address: %s",
+			 unresolved ? "cannot listen on" : "invalid", why);
+		return unresolved ? CS_EXIT_OSERR : CS_EXIT_USAGE;
 	}
 	(void)sslen;
 	/* Signals are taken by sigwait below, in no other thread. */

@@ -473,6 +473,32 @@ check "options: an unknown option exits 64" exit_is 64 --web.nonsense=1
 check "options: a listen address without a port exits 64" exit_is 64 --web.listen-address=localhost
 check "options: a bad telemetry path exits 64" exit_is 64 --web.telemetry-path=metrics
 check "options: a zero timeout exits 64" exit_is 64 --scrape.timeout=0
+check "options: a listen address that does not resolve exits 71 (cannot listen), not 64" \
+	exit_is 71 --web.listen-address=no-such-host.invalid:1
+# A minimal system (a fresh mmdebstrap, a container) may have no
+# /etc/hosts: localhost must not depend on it or on DNS.
+no_hosts_file() {
+	local pid i ok=1
+	echo >"$tmp/empty-hosts"
+	unshare -m sh -c "mount --bind '$tmp/empty-hosts' /etc/hosts && exec '$bin' exporter --web.listen-address=localhost:0" \
+		2>"$tmp/nohosts.log" &
+	pid=$!
+	for i in $(seq 100); do
+		grep -q 'listening on 127\.0\.0\.1:' "$tmp/nohosts.log" && { ok=0; break; }
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid"
+	diag "without /etc/hosts: $(head -n 1 "$tmp/nohosts.log")"
+	return $ok
+}
+if unshare -m true 2>/dev/null; then
+	check "options: localhost listens on 127.0.0.1 without /etc/hosts or DNS" no_hosts_file
+else
+	n=$((n + 1))
+	echo "ok $n options: localhost without /etc/hosts # SKIP needs unshare -m (root)"
+fi
 start paths --web.telemetry-path=/ctx/metrics
 check "options: a port in use exits 71" exit_is 71 "--web.listen-address=127.0.0.1:$port"
 check "options: --web.telemetry-path moves the metrics; / links to them; other paths 404; POST 405" \
