@@ -7,5 +7,6 @@ int cmd_stat(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_tasks(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 #endif /* CTXSCOPE_COMMANDS_H */

@@ -90,6 +90,10 @@ int cs_report(enum cs_status st, const char *detail)
 	case CS_ERR_NOMEM:
 		cs_error("out of memory");
 		return CS_EXIT_SOFTWARE;
+	case CS_ERR_TIMEOUT:
+	case CS_ERR_TOOBIG:
+		cs_error("%s", detail);
+		return CS_EXIT_IOERR;
 	}
 	return CS_EXIT_SOFTWARE;
 }

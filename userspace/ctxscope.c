@@ -33,6 +33,7 @@ static void usage(FILE *f)
 		"  top [INT [N]]         the tasks that switch most, per interval\n"
 		"  tasks [-p PID]        per-task counters and stack high-water marks\n"
 		"  bench                 process vs thread switch cost (lat_ctx)\n"
+		"  exporter              serve the counters to Prometheus over HTTP\n"
 		"\n"
 		"  ctxscope COMMAND --help    options of a command\n"
 		"  ctxscope --version         versions of ctxscope and its /proc format\n"
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 		"  sudo ctxscope top\n"
 		"  sudo ctxscope tasks -p 1234\n"
 		"  ctxscope bench --mode both\n"
+		"  sudo ctxscope exporter --web.listen-address=:19418\n"
 		"\n"
 		"See ctxscope(1) for the output, the exit statuses and the module.\n");
 }
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 		{ "top", cmd_top },
 		{ "tasks", cmd_tasks },
 		{ "bench", cmd_bench },
+		{ "exporter", cmd_exporter },
 	};
 	size_t i;
 
@@ -91,7 +94,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return close_stdout(commands[i].fn(argc - 1, argv + 1));
-	cs_error("unknown command '%s': use stat, top, tasks or bench (ctxscope --help)",
+	cs_error("unknown command '%s': use stat, top, tasks, bench or exporter (ctxscope --help)",
 		 argv[1]);
 	return CS_EXIT_USAGE;
 }

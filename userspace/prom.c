@@ -104,6 +104,32 @@ const struct cs_prom_family_def cs_prom_families[CS_PROM_NFAMILIES] = {
 		"Kernel stack high-water mark of the task, in bytes" },
 	[CS_PROM_TASK_USTACK_MAX] = { "ctxscope_task_user_stack_max_bytes", GAUGE,
 		"Deepest user stack of the task seen at a switch-out, in bytes" },
+	[CS_PROM_CGROUP_SWITCHES] = { "ctxscope_cgroup_context_switches_total", COUNTER,
+		"Switch-outs of the tasks of the cgroup (v2) by class of the switch (see ctxscope_context_switches_total), its exited processes included" },
+	[CS_PROM_CGROUP_SWITCHES_BY_TYPE] = { "ctxscope_cgroup_context_switches_by_type_total", COUNTER,
+		"Switch-outs of the tasks of the cgroup, voluntary or involuntary, its exited processes included" },
+	[CS_PROM_CGROUP_TLB_EVENTS] = { "ctxscope_cgroup_tlb_flush_events_total", COUNTER,
+		"x86 TLB events charged to the tasks of the cgroup: switch_flush (scheduler flushes caused by switching into them), ipi_sent (shootdowns they sent IPIs for)" },
+	[CS_PROM_CGROUP_MIGRATIONS] = { "ctxscope_cgroup_migrations_total", COUNTER,
+		"Switch-outs of the tasks of the cgroup on another CPU than their previous switch-out" },
+	[CS_PROM_CGROUP_PROCESSES] = { "ctxscope_cgroup_processes", GAUGE,
+		"Processes of the cgroup that have a row in the module's per-process table" },
+	[CS_PROM_CGROUP_PROCESSES_EXITED] = { "ctxscope_cgroup_processes_exited_total", COUNTER,
+		"Processes of the cgroup that exited, whose counts the cgroup keeps" },
+	[CS_PROM_CGROUP_KSTACK_MAX] = { "ctxscope_cgroup_kernel_stack_max_bytes", GAUGE,
+		"Deepest kernel stack used by a task of the cgroup, exited ones included, in bytes (compare with ctxscope_kernel_stack_size_bytes)" },
+	[CS_PROM_CGROUP_USTACK_MAX] = { "ctxscope_cgroup_user_stack_max_bytes", GAUGE,
+		"Deepest user stack seen at a switch-out of a task of the cgroup, in bytes (a sampled lower bound)" },
+	[CS_PROM_MODULE_LOADED] = { "ctxscope_module_loaded", GAUGE,
+		"1 if the ctxscope module is loaded and its counters are in this scrape, 0 if /proc/ctxscope is absent (only the exporter's own series are then served)" },
+	[CS_PROM_EXPORTER_SCRAPE_SECONDS] = { "ctxscope_exporter_scrape_duration_seconds", GAUGE,
+		"Time this scrape took to read /proc/ctxscope and build the metrics, in seconds" },
+	[CS_PROM_EXPORTER_SCRAPE_ERRORS] = { "ctxscope_exporter_scrape_errors_total", COUNTER,
+		"Scrapes answered with an error (HTTP 503, no metrics) since the exporter started, by reason: timeout, too_large, malformed, format, permission, io, nomem, busy" },
+	[CS_PROM_EXPORTER_CGROUPS_OMITTED] = { "ctxscope_exporter_cgroups_omitted", GAUGE,
+		"Cgroups with a row in the module that this scrape did not export: limit (beyond --collector.cgroups.limit, the least switching first), removed (the group's directory is gone, so it has no path)" },
+	[CS_PROM_EXPORTER_PROCESSES_OMITTED] = { "ctxscope_exporter_processes_omitted", GAUGE,
+		"Processes with a row in the module that this scrape did not export (beyond --collector.processes.top)" },
 	[CS_PROM_BENCH_SWITCH_SECONDS] = { "ctxscope_bench_switch_seconds", GAUGE,
 		"ctxscope bench: time per context switch of the ping-pong, in seconds" },
 	[CS_PROM_BENCH_NET_SWITCH_SECONDS] = { "ctxscope_bench_net_switch_seconds", GAUGE,
@@ -351,14 +377,16 @@ void cs_prom_add_health(struct cs_prom *p, const struct cs_summary *s)
 			cs_prom_add(p, levels[i].f, (double)v);
 }
 
-static void prom_help(FILE *out, const char *help)
+static void prom_help(FILE *out, const char *help, enum cs_prom_format fmt)
 {
-	/* HELP text: backslash and newline must be escaped. */
+	/* HELP text: backslash and newline (OpenMetrics: and ") escaped. */
 	for (; *help; help++) {
 		if (*help == '\\')
 			fputs("\\\\", out);
 		else if (*help == '\n')
 			fputs("\\n", out);
+		else if (*help == '"' && fmt == CS_PROM_OPENMETRICS)
+			fputs("\\\"", out);
 		else
 			fputc(*help, out);
 	}
@@ -372,7 +400,28 @@ static void prom_value(FILE *out, double v)
 		fprintf(out, "%.17g", v);
 }
 
+/*
+ * The name of a family in HELP and TYPE: OpenMetrics names a counter's
+ * family without the _total its samples carry.
+ */
+static int family_name_len(const struct cs_prom_family_def *d,
+			   enum cs_prom_format fmt)
+{
+	size_t n = strlen(d->name);
+
+	if (fmt == CS_PROM_OPENMETRICS && !strcmp(d->type, COUNTER) &&
+	    n > 6 && !strcmp(d->name + n - 6, "_total"))
+		n -= 6;
+	return (int)n;
+}
+
 int cs_prom_write(const struct cs_prom *p, FILE *out)
+{
+	return cs_prom_write_as(p, out, CS_PROM_TEXT);
+}
+
+int cs_prom_write_as(const struct cs_prom *p, FILE *out,
+		     enum cs_prom_format fmt)
 {
 	unsigned int f;
 	size_t i;
@@ -381,15 +430,17 @@ int cs_prom_write(const struct cs_prom *p, FILE *out)
 		return -1;
 	for (f = 0; f < CS_PROM_NFAMILIES; f++) {
 		const struct cs_prom_family_def *d = &cs_prom_families[f];
+		int len = family_name_len(d, fmt);
 		bool seen = false;
 
 		for (i = 0; i < p->n; i++) {
 			if (p->s[i].family != f)
 				continue;
 			if (!seen) {
-				fprintf(out, "# HELP %s ", d->name);
-				prom_help(out, d->help);
-				fprintf(out, "\n# TYPE %s %s\n", d->name, d->type);
+				fprintf(out, "# HELP %.*s ", len, d->name);
+				prom_help(out, d->help, fmt);
+				fprintf(out, "\n# TYPE %.*s %s\n", len, d->name,
+					d->type);
 				seen = true;
 			}
 			fputs(d->name, out);
@@ -400,5 +451,106 @@ int cs_prom_write(const struct cs_prom *p, FILE *out)
 			fputc('\n', out);
 		}
 	}
+	if (fmt == CS_PROM_OPENMETRICS)
+		fputs("# EOF\n", out);
 	return ferror(out) ? -1 : 0;
+}
+
+size_t cs_prom_count(const struct cs_prom *p)
+{
+	return p ? p->n : 0;
+}
+
+static uint64_t cs_cell_or0(const struct cs_table *t, size_t row,
+			    const char *col)
+{
+	return cs_table_num(t, row, cs_table_col(t, col));
+}
+
+/* A cgroups or processes row's columns, and the families they feed. */
+struct row_key {
+	const char *col;
+	enum cs_prom_family cgroup, process;
+	const char *label, *value;
+};
+
+#define NONE CS_PROM_NFAMILIES
+
+static const struct row_key row_keys[] = {
+	{ "to_process", CS_PROM_CGROUP_SWITCHES, CS_PROM_PROCESS_SWITCHES,
+	  "class", "process" },
+	{ "to_thread", CS_PROM_CGROUP_SWITCHES, CS_PROM_PROCESS_SWITCHES,
+	  "class", "thread" },
+	{ "to_kernel", CS_PROM_CGROUP_SWITCHES, CS_PROM_PROCESS_SWITCHES,
+	  "class", "kernel" },
+	{ "to_idle", CS_PROM_CGROUP_SWITCHES, CS_PROM_PROCESS_SWITCHES,
+	  "class", "idle" },
+	{ "voluntary", CS_PROM_CGROUP_SWITCHES_BY_TYPE,
+	  CS_PROM_PROCESS_SWITCHES_BY_TYPE, "type", "voluntary" },
+	{ "involuntary", CS_PROM_CGROUP_SWITCHES_BY_TYPE,
+	  CS_PROM_PROCESS_SWITCHES_BY_TYPE, "type", "involuntary" },
+	{ "tlb_switch_flush", CS_PROM_CGROUP_TLB_EVENTS, NONE, "event",
+	  "switch_flush" },
+	{ "tlb_ipi_sent", CS_PROM_CGROUP_TLB_EVENTS, NONE, "event",
+	  "ipi_sent" },
+	{ "migrations", CS_PROM_CGROUP_MIGRATIONS, NONE, NULL, NULL },
+	{ "processes", CS_PROM_CGROUP_PROCESSES, NONE, NULL, NULL },
+	{ "processes_exited", CS_PROM_CGROUP_PROCESSES_EXITED, NONE, NULL,
+	  NULL },
+	{ "kstack_max", CS_PROM_CGROUP_KSTACK_MAX, CS_PROM_PROCESS_KSTACK_MAX,
+	  NULL, NULL },
+	{ "ustack_max", CS_PROM_CGROUP_USTACK_MAX, CS_PROM_PROCESS_USTACK_MAX,
+	  NULL, NULL },
+};
+
+void cs_prom_add_cgroup(struct cs_prom *p, const struct cs_table *t,
+			size_t row, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(row_keys) / sizeof(row_keys[0]); i++) {
+		const struct row_key *k = &row_keys[i];
+		int c = cs_table_col(t, k->col);
+		double v;
+
+		if (k->cgroup == NONE || c < 0)
+			continue;
+		v = (double)cs_table_num(t, row, c);
+		if (k->label)
+			cs_prom_add(p, k->cgroup, v, "cgroup", path, k->label,
+				    k->value);
+		else
+			cs_prom_add(p, k->cgroup, v, "cgroup", path);
+	}
+}
+
+void cs_prom_add_process(struct cs_prom *p, const struct cs_table *t,
+			 size_t row)
+{
+	const char *comm = cs_table_str(t, row, cs_table_col(t, "comm"));
+	char tgid[24];
+	size_t i;
+
+	snprintf(tgid, sizeof(tgid), "%llu", (unsigned long long)
+		 cs_table_num(t, row, cs_table_col(t, "tgid")));
+	for (i = 0; i < sizeof(row_keys) / sizeof(row_keys[0]); i++) {
+		const struct row_key *k = &row_keys[i];
+		int c = cs_table_col(t, k->col);
+		double v;
+
+		if (k->process == NONE || c < 0)
+			continue;
+		v = (double)cs_table_num(t, row, c);
+		if (k->label)
+			cs_prom_add(p, k->process, v, "tgid", tgid, "comm",
+				    comm, k->label, k->value);
+		else
+			cs_prom_add(p, k->process, v, "tgid", tgid, "comm",
+				    comm);
+	}
+	/* Its threads, exited ones included (as stat --per-pid says). */
+	cs_prom_add(p, CS_PROM_PROCESS_THREADS,
+		    (double)(cs_cell_or0(t, row, "threads") +
+			     cs_cell_or0(t, row, "threads_exited")),
+		    "tgid", tgid, "comm", comm);
 }

@@ -67,6 +67,21 @@ enum cs_prom_family {
 	CS_PROM_TASK_MIGRATIONS,
 	CS_PROM_TASK_KSTACK_MAX,
 	CS_PROM_TASK_USTACK_MAX,
+	/* Per cgroup (ctxscope exporter): cgroup="/path" */
+	CS_PROM_CGROUP_SWITCHES,	/* class */
+	CS_PROM_CGROUP_SWITCHES_BY_TYPE,
+	CS_PROM_CGROUP_TLB_EVENTS,	/* event=switch_flush|ipi_sent */
+	CS_PROM_CGROUP_MIGRATIONS,
+	CS_PROM_CGROUP_PROCESSES,
+	CS_PROM_CGROUP_PROCESSES_EXITED,
+	CS_PROM_CGROUP_KSTACK_MAX,
+	CS_PROM_CGROUP_USTACK_MAX,
+	/* The exporter's own health. */
+	CS_PROM_MODULE_LOADED,
+	CS_PROM_EXPORTER_SCRAPE_SECONDS,
+	CS_PROM_EXPORTER_SCRAPE_ERRORS,	/* reason */
+	CS_PROM_EXPORTER_CGROUPS_OMITTED, /* reason=limit|removed */
+	CS_PROM_EXPORTER_PROCESSES_OMITTED,
 	/* ctxscope bench: mode, size_bytes */
 	CS_PROM_BENCH_SWITCH_SECONDS,
 	CS_PROM_BENCH_NET_SWITCH_SECONDS,
@@ -143,7 +158,31 @@ void cs_prom_add_health(struct cs_prom *p, const struct cs_summary *s);
 void cs_prom_add_system(struct cs_prom *p, const struct cs_summary *s,
 			const struct cs_table *cpus);
 
+/*
+ * A cgroup's row of /proc/ctxscope/cgroups, as the CS_PROM_CGROUP_*
+ * families with cgroup="path".
+ */
+void cs_prom_add_cgroup(struct cs_prom *p, const struct cs_table *cgroups,
+			size_t row, const char *path);
+
+/*
+ * A process's row of /proc/ctxscope/processes, as the CS_PROM_PROCESS_*
+ * families with tgid and comm.
+ */
+void cs_prom_add_process(struct cs_prom *p, const struct cs_table *processes,
+			 size_t row);
+
+/* Samples held (a scrape's cardinality). */
+size_t cs_prom_count(const struct cs_prom *p);
+
+enum cs_prom_format {
+	CS_PROM_TEXT,		/* text exposition format 0.0.4 */
+	CS_PROM_OPENMETRICS,	/* OpenMetrics 1.0.0 text, ending "# EOF" */
+};
+
 /* Every family with samples, in table order: HELP, TYPE, samples. */
 int cs_prom_write(const struct cs_prom *p, FILE *out);
+int cs_prom_write_as(const struct cs_prom *p, FILE *out,
+		     enum cs_prom_format format);
 
 #endif /* CTXSCOPE_PROM_H */

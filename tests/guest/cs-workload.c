@@ -12,6 +12,8 @@
  *   cs-workload storm          (fork/exec/exit storm until SIGTERM)
  *   cs-workload reader         (reads every /proc/ctxscope file, forever)
  *   cs-workload forever        (mixed load until killed)
+ *   cs-workload sleeper MS     (sleeps MS ms in a loop until killed: one
+ *                               voluntary switch per sleep, a steady rate)
  */
 #define _GNU_SOURCE
 
@@ -27,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "workload.h"
@@ -42,7 +45,8 @@ static int usage(void)
 		"       cs-workload asuser UID CMD [ARGS...]\n"
 		"       cs-workload storm\n"
 		"       cs-workload reader\n"
-		"       cs-workload forever\n");
+		"       cs-workload forever\n"
+		"       cs-workload sleeper MS\n");
 	return 2;
 }
 
@@ -315,6 +319,13 @@ int main(int argc, char **argv)
 			cs_churn(CS_MODE_PROCESS, 20, NULL);
 			cs_churn(CS_MODE_THREAD, 20, NULL);
 		}
+	}
+	if (argc == 3 && !strcmp(argv[1], "sleeper")) {
+		long ms = atol(argv[2]);
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+		for (;;)
+			nanosleep(&ts, NULL);
 	}
 	if (argc == 2 && !strcmp(argv[1], "tree"))
 		return tree();

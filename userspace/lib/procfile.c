@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,10 @@ const char *cs_status_str(enum cs_status st)
 		return "read error";
 	case CS_ERR_NOMEM:
 		return "out of memory";
+	case CS_ERR_TIMEOUT:
+		return "read timed out";
+	case CS_ERR_TOOBIG:
+		return "/proc/ctxscope file too large";
 	}
 	return "unknown error";
 }
@@ -71,10 +76,42 @@ static void sleep_5ms(void)
 	nanosleep(&ts, NULL);
 }
 
-enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
-			  size_t *lenp, char *detail)
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Waits until fd has data or the deadline passes: 0, or -1 on timeout.
+ * /proc files are always ready; a FIFO (a test's slow file) may not be.
+ */
+static int wait_readable(int fd, double deadline)
+{
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		double left = deadline - monotonic_now();
+		int n;
+
+		if (left <= 0)
+			return -1;
+		n = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return 0;	/* let read() report it */
+	}
+}
+
+enum cs_status cs_read_fd_bounded(int fd, const char *path,
+				  const struct cs_read_bounds *b, char **bufp,
+				  size_t *lenp, char *detail)
 {
 	size_t cap = 4096, len = 0;
+	double deadline = b ? b->deadline : 0;
+	size_t max = b && b->max_bytes ? b->max_bytes : SIZE_MAX - 1;
 	char *buf, *bigger;
 	int busy = 0;
 
@@ -83,14 +120,24 @@ enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
 		return fail(detail, CS_ERR_NOMEM, "%s: out of memory", path);
 	for (;;) {
 		if (cap - len < 2) {
-			bigger = realloc(buf, cap * 2);
+			bigger = cap <= max ? realloc(buf, cap * 2) : NULL;
 			if (!bigger) {
 				free(buf);
+				if (cap > max)
+					return fail(detail, CS_ERR_TOOBIG,
+						    "%s: larger than %zu bytes",
+						    path, max);
 				return fail(detail, CS_ERR_NOMEM,
 					    "%s: out of memory", path);
 			}
 			buf = bigger;
 			cap *= 2;
+		}
+		if (deadline > 0 && wait_readable(fd, deadline)) {
+			free(buf);
+			return fail(detail, CS_ERR_TIMEOUT,
+				    "%s: read timed out after %zu bytes", path,
+				    len);
 		}
 		ssize_t n = read(fd, buf + len, cap - len - 1);
 
@@ -102,15 +149,22 @@ enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
 			/*
 			 * The module refuses a batch of processes or cgroups
 			 * rows while too many exits wait for readers; the
-			 * same read, again, goes on where it stopped.
+			 * same read, again, goes on where it stopped: for
+			 * 2 s, or until the deadline.
 			 */
-			if (errno == EAGAIN && ++busy < CS_EAGAIN_TRIES) {
+			if (errno == EAGAIN && ++busy &&
+			    (deadline > 0 ? monotonic_now() < deadline :
+			     busy < CS_EAGAIN_TRIES)) {
 				sleep_5ms();
 				continue;
 			}
 			int err = errno;
 
 			free(buf);
+			if (err == EAGAIN && deadline > 0)
+				return fail(detail, CS_ERR_TIMEOUT,
+					    "%s: the module refused %d reads until the deadline (EAGAIN: too many exited tasks wait for readers to finish)",
+					    path, busy);
 			if (err == EAGAIN)
 				return fail(detail, CS_ERR_IO,
 					    "%s: the module refused %d reads over 2 s (EAGAIN: too many exited tasks wait for readers to finish); try again",
@@ -120,6 +174,11 @@ enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
 				    CS_ERR_IO, "%s: %s", path, strerror(err));
 		}
 		len += (size_t)n;
+		if (len > max) {
+			free(buf);
+			return fail(detail, CS_ERR_TOOBIG,
+				    "%s: larger than %zu bytes", path, max);
+		}
 	}
 	buf[len] = '\0';
 	*bufp = buf;
@@ -127,13 +186,21 @@ enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
 	return CS_OK;
 }
 
-enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
-			    char *detail)
+enum cs_status cs_read_fd(int fd, const char *path, char **bufp,
+			  size_t *lenp, char *detail)
+{
+	return cs_read_fd_bounded(fd, path, NULL, bufp, lenp, detail);
+}
+
+enum cs_status cs_read_file_bounded(const char *path,
+				    const struct cs_read_bounds *b,
+				    char **bufp, size_t *lenp, char *detail)
 {
 	enum cs_status st;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO (a test's slow file) must not wait. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | (b ? O_NONBLOCK : 0));
 	if (fd < 0) {
 		int err = errno;
 
@@ -145,9 +212,15 @@ enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
 				    strerror(err));
 		return fail(detail, CS_ERR_IO, "%s: %s", path, strerror(err));
 	}
-	st = cs_read_fd(fd, path, bufp, lenp, detail);
+	st = cs_read_fd_bounded(fd, path, b, bufp, lenp, detail);
 	close(fd);
 	return st;
+}
+
+enum cs_status cs_read_file(const char *path, char **bufp, size_t *lenp,
+			    char *detail)
+{
+	return cs_read_file_bounded(path, NULL, bufp, lenp, detail);
 }
 
 /* Parses a whole decimal u64 token; rejects signs, blanks and overflow. */

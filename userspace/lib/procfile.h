@@ -38,6 +38,8 @@ enum cs_status {
 	CS_ERR_PARSE,		/* malformed or truncated content */
 	CS_ERR_IO,		/* any other read error */
 	CS_ERR_NOMEM,
+	CS_ERR_TIMEOUT,		/* a bounded read passed its deadline */
+	CS_ERR_TOOBIG,		/* a bounded read passed its size */
 };
 
 #define CS_DETAIL_MAX 320
@@ -76,6 +78,25 @@ enum cs_status cs_read_file(const char *path, char **buf, size_t *len,
  */
 enum cs_status cs_read_fd(int fd, const char *path, char **buf, size_t *len,
 			  char *detail);
+
+/*
+ * Bounds of a read, for a reader that must answer in time (the
+ * exporter): a CLOCK_MONOTONIC deadline in seconds (0: none), until which
+ * EAGAIN is tried again and data is waited for (CS_ERR_TIMEOUT after it),
+ * and a size in bytes (0: none; CS_ERR_TOOBIG beyond it). A NULL bounds
+ * is the unbounded read above.
+ */
+struct cs_read_bounds {
+	double deadline;
+	size_t max_bytes;
+};
+
+enum cs_status cs_read_fd_bounded(int fd, const char *path,
+				  const struct cs_read_bounds *b, char **buf,
+				  size_t *len, char *detail);
+enum cs_status cs_read_file_bounded(const char *path,
+				    const struct cs_read_bounds *b,
+				    char **buf, size_t *len, char *detail);
 
 enum cs_status cs_summary_parse(const char *text, size_t len,
 				struct cs_summary *s, char *detail);
