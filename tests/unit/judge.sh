@@ -124,6 +124,15 @@ counts=$(judged "$work/plan0" t20-empty)
 	grep -q "not ok .*plan 1..0" "$work/plan0/judge.out"
 check $? "a plan of 1..0 fails ($counts)"
 
+{ printf '%s\n' "CTXSCOPE-BEGIN t32-stat.sh" "1..1" \
+	"/tests/t32-stat.sh: line 60: pgrep: not found" "ok 1 - passes on 127" \
+	"CTXSCOPE-END t32-stat.sh 0 1"
+	clean_end; } | guest_run "$work/notfound"
+counts=$(judged "$work/notfound" t32-stat.sh)
+[ "$counts" = "3 1 0" ] &&
+	grep -q "not ok .*runs a command the guest does not have: .*pgrep" "$work/notfound/judge.out"
+check $? "a shell test calling a command the guest lacks fails ($counts)"
+
 { printf '%s\n' "CTXSCOPE-BEGIN t12-cgroup-move" "1..2" "ok 1 - first" \
 	"ok 2 - second # SKIP no cgroup2" "CTXSCOPE-END t12-cgroup-move 0 1"
 	clean_end; } | guest_run "$work/skip"
