@@ -61,20 +61,22 @@ struct ctxscope_counts {
 struct ctxscope_cpu_counters {
 	struct ctxscope_counts counts;
 	/*
-	 * Pairing tlb_flush with the switch in progress (tlb.h): the prev of
-	 * this CPU's last switch, until its flush is seen; and what the
-	 * running task caused since it was switched in, credited to its row
-	 * at its switch-out, in one word so that the switch probe tests one:
-	 * CTXSCOPE_TLB_PENDING_FLUSH if its switch-in flushed (at most once:
-	 * a switch pairs with one event), plus CTXSCOPE_TLB_PENDING_IPI per
-	 * shootdown IPI it sent.
+	 * Pairing tlb_flush with the switch in progress (tlb.h), in one word
+	 * that the switch probe reads and rewrites at every switch: the prev
+	 * of this CPU's last switch, with CTXSCOPE_TLB_PAIRED once an event
+	 * has paired with that switch, CTXSCOPE_TLB_FLUSHED_IN if that event
+	 * flushed (credited to the task it switched into, the running one,
+	 * at its switch-out), and CTXSCOPE_TLB_IPI once the running task has
+	 * sent shootdown IPIs: tlb_ipis of them, credited the same way.
 	 */
-	const struct task_struct *tlb_switching;
-	u64 tlb_pending;
+	unsigned long tlb_switch;
+	u64 tlb_ipis;
 };
 
-#define CTXSCOPE_TLB_PENDING_FLUSH	1ULL
-#define CTXSCOPE_TLB_PENDING_IPI	2ULL
+/* The low bits of tlb_switch: a task_struct is at least 8-byte aligned. */
+#define CTXSCOPE_TLB_FLUSHED_IN	1UL
+#define CTXSCOPE_TLB_IPI	2UL
+#define CTXSCOPE_TLB_PAIRED	4UL
 
 DECLARE_PER_CPU_ALIGNED(struct ctxscope_cpu_counters, ctxscope_cpu_counters);
 

@@ -20,6 +20,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": selftest: " fmt
 
+#include <linux/cache.h>
 #include <linux/magic.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
@@ -43,11 +44,15 @@ static int ctxscope_checks, ctxscope_failures;
 		}							\
 	} while (0)
 
-/* Stand-ins for tasks: only their addresses are compared. */
+/*
+ * Stand-ins for tasks: only their addresses are compared, aligned as a
+ * task_struct is (tlb.h keeps marks in the low bits of one).
+ */
+static u8 ctxscope_stand_ins[2][L1_CACHE_BYTES] __aligned(L1_CACHE_BYTES);
 static struct task_struct *const ctxscope_task_a =
-	(struct task_struct *)&ctxscope_checks;
+	(struct task_struct *)ctxscope_stand_ins[0];
 static struct task_struct *const ctxscope_task_b =
-	(struct task_struct *)&ctxscope_failures;
+	(struct task_struct *)ctxscope_stand_ins[1];
 
 struct ctxscope_tlb_case {
 	const char *name;
@@ -92,46 +97,52 @@ static const struct ctxscope_tlb_case ctxscope_tlb_cases[] = {
 
 static void ctxscope_selftest_tlb(void)
 {
-	const struct task_struct *switching;
 	struct ctxscope_tlb_verdict v;
+	unsigned long sw;
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(ctxscope_tlb_cases); i++) {
 		const struct ctxscope_tlb_case *c = &ctxscope_tlb_cases[i];
 
-		switching = c->switched ? ctxscope_task_a : NULL;
-		v = ctxscope_tlb_classify(&switching,
-					  c->from_b ? ctxscope_task_b :
-						      ctxscope_task_a,
+		sw = c->switched ? (unsigned long)ctxscope_task_a : 0;
+		v = ctxscope_tlb_classify(sw, c->from_b ? ctxscope_task_b :
+							  ctxscope_task_a,
 					  c->reason, c->pages);
 		CTXSCOPE_CHECK(v.counter == c->counter,
 			       "tlb: %s: counter %d, expected %d", c->name,
 			       v.counter, c->counter);
-		CTXSCOPE_CHECK(v.flush_in == c->flush_in &&
-			       v.ipi_sent == c->ipi_sent,
+		CTXSCOPE_CHECK(!!(v.mark & CTXSCOPE_TLB_FLUSHED_IN) ==
+			       c->flush_in &&
+			       !!(v.mark & CTXSCOPE_TLB_IPI) == c->ipi_sent,
 			       "tlb: %s: credit flush_in %d ipi_sent %d",
-			       c->name, v.flush_in, v.ipi_sent);
-		/* A paired event consumes the record; nothing else does. */
-		CTXSCOPE_CHECK(!switching == (c->paired || !c->switched),
+			       c->name, !!(v.mark & CTXSCOPE_TLB_FLUSHED_IN),
+			       !!(v.mark & CTXSCOPE_TLB_IPI));
+		/* A paired event marks the record; nothing else does. */
+		CTXSCOPE_CHECK(!!(v.mark & CTXSCOPE_TLB_PAIRED) == c->paired,
 			       "tlb: %s: record %s", c->name,
-			       switching ? "kept" : "consumed");
+			       v.mark & CTXSCOPE_TLB_PAIRED ? "paired" :
+							      "kept");
 	}
 
 	/* One switch pairs with one flush: a second one is not its. */
-	switching = ctxscope_task_a;
-	ctxscope_tlb_classify(&switching, ctxscope_task_a,
-			      TLB_FLUSH_ON_TASK_SWITCH, CTXSCOPE_TLB_FLUSH_ALL);
-	v = ctxscope_tlb_classify(&switching, ctxscope_task_a,
+	sw = (unsigned long)ctxscope_task_a;
+	sw |= ctxscope_tlb_classify(sw, ctxscope_task_a,
+				    TLB_FLUSH_ON_TASK_SWITCH,
+				    CTXSCOPE_TLB_FLUSH_ALL).mark;
+	v = ctxscope_tlb_classify(sw, ctxscope_task_a,
 				  TLB_FLUSH_ON_TASK_SWITCH, CTXSCOPE_TLB_FLUSH_ALL);
-	CTXSCOPE_CHECK(v.counter == CTXSCOPE_TLB_OTHER_FLUSH,
+	CTXSCOPE_CHECK(v.counter == CTXSCOPE_TLB_OTHER_FLUSH && !v.mark,
 		       "tlb: second flush after one switch counted as %d",
 		       v.counter);
 
-	/* A shootdown in between does not consume the switch's record. */
-	switching = ctxscope_task_a;
-	ctxscope_tlb_classify(&switching, ctxscope_task_a,
-			      TLB_REMOTE_SHOOTDOWN, 1);
-	v = ctxscope_tlb_classify(&switching, ctxscope_task_a,
+	/*
+	 * A shootdown in between does not consume the switch's record, and
+	 * the IPI mark in the same word does not hide it.
+	 */
+	sw = (unsigned long)ctxscope_task_a | CTXSCOPE_TLB_IPI;
+	sw |= ctxscope_tlb_classify(sw, ctxscope_task_a,
+				    TLB_REMOTE_SHOOTDOWN, 1).mark;
+	v = ctxscope_tlb_classify(sw, ctxscope_task_a,
 				  TLB_FLUSH_ON_TASK_SWITCH, 0);
 	CTXSCOPE_CHECK(v.counter == CTXSCOPE_TLB_SWITCH_NOFLUSH,
 		       "tlb: switch after a shootdown counted as %d",

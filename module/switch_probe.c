@@ -34,27 +34,28 @@ void ctxscope_switch_probe_set_live(bool live)
 }
 
 /*
- * What prev caused while it ran here (tlb.c) is credited to it now, to
- * its row if it has one; the counts start again for next.
+ * What the task switching out caused while it ran here (tlb.h), as this
+ * CPU's tlb_switch word was before the switch: the flush of its switch-in
+ * and the shootdown IPIs it sent, credited to its row; without a row,
+ * the IPIs are only forgotten.
  */
-static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row)
+static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row,
+						unsigned long tlb_switch)
 {
-	u64 pending = this_cpu_read(ctxscope_cpu_counters.tlb_pending);
+	if (unlikely(tlb_switch & CTXSCOPE_TLB_IPI)) {
+		u64 ipis = this_cpu_read(ctxscope_cpu_counters.tlb_ipis);
 
-	if (likely(!pending))
-		return;
-	this_cpu_write(ctxscope_cpu_counters.tlb_pending, 0);
-	if (!row)
-		return;
-	/* A process switch that flushed, and nothing else: the common case. */
-	if (likely(pending == CTXSCOPE_TLB_PENDING_FLUSH)) {
-		WRITE_ONCE(row->tlb_flush_in, row->tlb_flush_in + 1);
-		return;
+		this_cpu_write(ctxscope_cpu_counters.tlb_ipis, 0);
+		WRITE_ONCE(row->tlb_ipi_sent, row->tlb_ipi_sent + ipis);
 	}
-	WRITE_ONCE(row->tlb_flush_in,
-		   row->tlb_flush_in + (pending & CTXSCOPE_TLB_PENDING_FLUSH));
-	WRITE_ONCE(row->tlb_ipi_sent,
-		   row->tlb_ipi_sent + pending / CTXSCOPE_TLB_PENDING_IPI);
+	WRITE_ONCE(row->tlb_flush_in, row->tlb_flush_in +
+		   (tlb_switch & CTXSCOPE_TLB_FLUSHED_IN));
+}
+
+static __always_inline void ctxscope_tlb_forget(unsigned long tlb_switch)
+{
+	if (unlikely(tlb_switch & CTXSCOPE_TLB_IPI))
+		this_cpu_write(ctxscope_cpu_counters.tlb_ipis, 0);
 }
 
 /* This CPU's count of a switch: cell_base is ctxscope_cell(cls, 0, mm). */
@@ -110,18 +111,17 @@ static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
 }
 
 /*
- * prev's switch-out, counted in its row and in this CPU's cell. Voluntary
- * is whether the kernel charged it to prev->nvcsw: the task's own counter
- * moved since its last switch-out, which holds on every kernel, also
- * where the tracepoint reports a sleep aborted by a signal as
- * TASK_RUNNING (6.12's try_to_block_task()).
+ * prev's switch-out, counted in its row (counting in the current epoch)
+ * and in this CPU's cell. Voluntary is whether the kernel charged it to
+ * prev->nvcsw: the task's own counter moved since its last switch-out,
+ * which holds on every kernel, also where the tracepoint reports a sleep
+ * aborted by a signal as TASK_RUNNING (6.12's try_to_block_task()).
  */
 static __always_inline void
-ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
-			unsigned int cls, unsigned int cell_base, bool preempt,
-			unsigned int prev_state)
+ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
+		   unsigned int cls, unsigned int cell_base,
+		   unsigned int prev_state, unsigned long tlb_switch)
 {
-	u32 epoch = READ_ONCE(ctxscope_tables.epoch);
 	unsigned long nvcsw = READ_ONCE(prev->nvcsw);
 	unsigned int voluntary;
 	unsigned long sp;
@@ -129,10 +129,8 @@ ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
 	u32 cpu;
 	bool due;
 
-	if (unlikely(row->epoch != epoch))
-		ctxscope_row_rearm(row, epoch, nvcsw, preempt, prev_state);
 	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
-	ctxscope_tlb_credit(row);
+	ctxscope_tlb_credit(row, tlb_switch);
 
 	n = row->to[cls] + 1;
 	WRITE_ONCE(row->to[cls], n);
@@ -154,6 +152,35 @@ ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
 	due = ctxscope_kstack_due(n, prev_state);
 	if (unlikely(due || ctxscope_ustack_news(row, sp)))
 		ctxscope_row_stacks(row, prev, sp, due);
+}
+
+/*
+ * The first switch-out of a row in this epoch, out of line (the common
+ * path then keeps few enough values live to save no registers).
+ */
+static noinline void
+ctxscope_row_switch_out_rearm(struct ctxscope_task *row,
+			      struct task_struct *prev, unsigned int cls,
+			      unsigned int cell_base, bool preempt,
+			      unsigned int prev_state, unsigned long tlb_switch)
+{
+	ctxscope_row_rearm(row, READ_ONCE(ctxscope_tables.epoch),
+			   READ_ONCE(prev->nvcsw), preempt, prev_state);
+	ctxscope_row_count(row, prev, cls, cell_base, prev_state, tlb_switch);
+}
+
+/* prev's switch-out, counted in its row and in this CPU's cell. */
+static __always_inline void
+ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
+			unsigned int cls, unsigned int cell_base, bool preempt,
+			unsigned int prev_state, unsigned long tlb_switch)
+{
+	if (unlikely(row->epoch != READ_ONCE(ctxscope_tables.epoch)))
+		ctxscope_row_switch_out_rearm(row, prev, cls, cell_base,
+					      preempt, prev_state, tlb_switch);
+	else
+		ctxscope_row_count(row, prev, cls, cell_base, prev_state,
+				   tlb_switch);
 }
 
 /*
@@ -199,12 +226,13 @@ static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
 						   unsigned int cell_base,
 						   bool preempt,
 						   unsigned int prev_state,
+						   unsigned long tlb_switch,
 						   u32 slot)
 {
 	struct ctxscope_task *row = ctxscope_task_lookup(prev);
 
 	if (!row) {
-		ctxscope_tlb_credit(NULL);
+		ctxscope_tlb_forget(tlb_switch);
 		ctxscope_count_switch(cell_base,
 				      ctxscope_voluntary_from_args(preempt,
 								   prev_state));
@@ -212,7 +240,7 @@ static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
 	}
 	this_cpu_write(ctxscope_row_cache.row[slot], row);
 	ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
-				prev_state);
+				prev_state, tlb_switch);
 }
 
 /* prev's share of the switch: counted in its own row, if it has one. */
@@ -220,7 +248,8 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 						     unsigned int cls,
 						     unsigned int cell_base,
 						     bool preempt,
-						     unsigned int prev_state)
+						     unsigned int prev_state,
+						     unsigned long tlb_switch)
 {
 	u32 slot = hash_ptr(prev, CTXSCOPE_ROW_CACHE_BITS);
 	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
@@ -228,10 +257,76 @@ static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
 	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
 	if (likely(smp_load_acquire(&row->task) == prev))
 		ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
-					prev_state);
+					prev_state, tlb_switch);
 	else
 		ctxscope_task_switch_out_miss(prev, cls, cell_base, preempt,
-					      prev_state, slot);
+					      prev_state, tlb_switch, slot);
+}
+
+/*
+ * A switch of class cls, next running in an address space of mm_kind:
+ * counted in this CPU's cell and in prev's row. The idle task has no row:
+ * spare it the lookup.
+ */
+static __always_inline void ctxscope_switch_count(struct task_struct *prev,
+						  bool prev_idle,
+						  unsigned int cls,
+						  unsigned int mm_kind,
+						  bool preempt,
+						  unsigned int prev_state,
+						  unsigned long tlb_switch)
+{
+	unsigned int cell_base = ctxscope_cell(cls, 0, mm_kind);
+
+	if (static_branch_likely(&ctxscope_task_rows) && likely(!prev_idle)) {
+		ctxscope_task_switch_out(prev, cls, cell_base, preempt,
+					 prev_state, tlb_switch);
+		return;
+	}
+	ctxscope_tlb_forget(tlb_switch);
+	ctxscope_count_switch(cell_base,
+			      ctxscope_voluntary_from_args(preempt, prev_state));
+}
+
+/*
+ * The switches the probe does not count inline: a kernel thread or an
+ * idle task on either side, or next a user task switched back in after
+ * exit_mm(), which has no mm.
+ */
+static noinline void ctxscope_switch_other(bool preempt,
+					   struct task_struct *prev,
+					   struct task_struct *next,
+					   unsigned int prev_state,
+					   unsigned long tlb_switch)
+{
+	const struct mm_struct *next_mm = next->mm;
+	unsigned int flags = prev->flags | next->flags;
+	unsigned int mm_kind, cls;
+
+	/*
+	 * Without an mm of its own (kernel thread, idle, a task after
+	 * exit_mm()), next runs in the one prev leaves loaded.
+	 */
+	if (!next_mm)
+		mm_kind = CTXSCOPE_MM_LAZY;
+	else if (next_mm == prev->active_mm)
+		mm_kind = CTXSCOPE_MM_KEPT;
+	else
+		mm_kind = CTXSCOPE_MM_SWITCHED;
+	/*
+	 * is_idle_task() first; then kernel threads by their flag, not by
+	 * mm == NULL: kthread_use_mm() gives kernel threads an mm. Two user
+	 * tasks here share the address space prev leaves loaded.
+	 */
+	if (flags & PF_IDLE)
+		cls = CTXSCOPE_IDLE;
+	else if (flags & PF_KTHREAD)
+		cls = CTXSCOPE_KERNEL;
+	else
+		cls = CTXSCOPE_THREAD;
+
+	ctxscope_switch_count(prev, prev->flags & PF_IDLE, cls, mm_kind,
+			      preempt, prev_state, tlb_switch);
 }
 
 void ctxscope_probe_sched_switch(void *data, bool preempt,
@@ -240,46 +335,31 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 				 unsigned int prev_state)
 {
 	const struct mm_struct *next_mm = next->mm;
-	unsigned int flags = prev->flags | next->flags;
-	unsigned int mm_kind, cls;
-
-	/*
-	 * The address space next runs in (context_switch()): its own mm, or,
-	 * without one (kernel thread, idle, a task switched back in after
-	 * exit_mm()), the one prev leaves loaded. prev->active_mm, not
-	 * prev->mm: an exiting task's last switch-out comes after exit_mm().
-	 */
-	if (!next_mm) {
-		mm_kind = CTXSCOPE_MM_LAZY;
-		cls = CTXSCOPE_THREAD;
-	} else if (next_mm == prev->active_mm) {
-		mm_kind = CTXSCOPE_MM_KEPT;
-		cls = CTXSCOPE_THREAD;
-	} else {
-		mm_kind = CTXSCOPE_MM_SWITCHED;
-		cls = CTXSCOPE_PROCESS;
-	}
-	/*
-	 * is_idle_task() first; then kernel threads by their flag, not by
-	 * mm == NULL: kthread_use_mm() gives kernel threads an mm.
-	 */
-	if (unlikely(flags & (PF_IDLE | PF_KTHREAD)))
-		cls = flags & PF_IDLE ? CTXSCOPE_IDLE : CTXSCOPE_KERNEL;
+	unsigned long tlb_switch;
 
 	/* Its tlb_flush, if it loads another mm, comes next (tlb.h). */
-	this_cpu_write(ctxscope_cpu_counters.tlb_switching, prev);
+	tlb_switch = this_cpu_read(ctxscope_cpu_counters.tlb_switch);
+	this_cpu_write(ctxscope_cpu_counters.tlb_switch, (unsigned long)prev);
 
-	/* The idle task has no row: spare it the lookup. */
-	if (static_branch_likely(&ctxscope_task_rows) &&
-	    likely(!(prev->flags & PF_IDLE))) {
-		ctxscope_task_switch_out(prev, cls,
-					 ctxscope_cell(cls, 0, mm_kind),
-					 preempt, prev_state);
+	if (unlikely(((prev->flags | next->flags) & (PF_IDLE | PF_KTHREAD)) ||
+		     !next_mm)) {
+		ctxscope_switch_other(preempt, prev, next, prev_state,
+				      tlb_switch);
 		return;
 	}
-	ctxscope_tlb_credit(NULL);
-	ctxscope_count_switch(ctxscope_cell(cls, 0, mm_kind),
-			      ctxscope_voluntary_from_args(preempt, prev_state));
+	/*
+	 * Two user tasks, next with its own mm: context_switch() loads it
+	 * unless prev leaves it loaded. prev->active_mm, not prev->mm: an
+	 * exiting task's last switch-out comes after exit_mm().
+	 */
+	if (next_mm != prev->active_mm)
+		ctxscope_switch_count(prev, false, CTXSCOPE_PROCESS,
+				      CTXSCOPE_MM_SWITCHED, preempt, prev_state,
+				      tlb_switch);
+	else
+		ctxscope_switch_count(prev, false, CTXSCOPE_THREAD,
+				      CTXSCOPE_MM_KEPT, preempt, prev_state,
+				      tlb_switch);
 }
 
 ctxscope_assert_probe(sched_switch, ctxscope_probe_sched_switch);

@@ -10,28 +10,26 @@
 #include "compat.h"
 #include "tlb.h"
 
+/* The tlb_switch word keeps its marks in a task_struct pointer's low bits. */
+static_assert(__alignof__(struct task_struct) >
+	      (CTXSCOPE_TLB_FLUSHED_IN | CTXSCOPE_TLB_IPI | CTXSCOPE_TLB_PAIRED));
+
 static bool ctxscope_tlb_on;
 static int ctxscope_pcid, ctxscope_pti;
 
 /* What one event counts, from the state of this CPU. */
 static __always_inline void ctxscope_tlb_count(int reason, unsigned long pages)
 {
-	const struct task_struct *switching =
-		this_cpu_read(ctxscope_cpu_counters.tlb_switching);
-	const struct task_struct *before = switching;
+	unsigned long tlb_switch = this_cpu_read(ctxscope_cpu_counters.tlb_switch);
 	struct ctxscope_tlb_verdict v;
 
-	v = ctxscope_tlb_classify(&switching, current, reason, pages);
-	if (switching != before)
-		this_cpu_write(ctxscope_cpu_counters.tlb_switching, switching);
+	v = ctxscope_tlb_classify(tlb_switch, current, reason, pages);
 	if (v.counter >= 0)
 		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[v.counter]);
-	if (v.flush_in)
-		this_cpu_or(ctxscope_cpu_counters.tlb_pending,
-			    CTXSCOPE_TLB_PENDING_FLUSH);
-	if (v.ipi_sent)
-		this_cpu_add(ctxscope_cpu_counters.tlb_pending,
-			     CTXSCOPE_TLB_PENDING_IPI);
+	if (v.mark)
+		this_cpu_or(ctxscope_cpu_counters.tlb_switch, v.mark);
+	if (v.mark & CTXSCOPE_TLB_IPI)
+		this_cpu_inc(ctxscope_cpu_counters.tlb_ipis);
 }
 
 /* Shootdowns and IPIs: rarer than switches, out of line. */
@@ -41,15 +39,41 @@ static noinline void ctxscope_tlb_count_other(int reason, unsigned long pages)
 }
 
 /*
+ * The task-switch event, one per process switch: what
+ * ctxscope_tlb_classify() decides for it, with constant operands only (a
+ * variable counter index or mark costs an index computation and a stack
+ * frame on the scheduler's path). The self-test checks classify().
+ */
+static __always_inline void ctxscope_tlb_count_switch(unsigned long pages)
+{
+	unsigned long tlb_switch = this_cpu_read(ctxscope_cpu_counters.tlb_switch);
+
+	if (ctxscope_tlb_pairs(tlb_switch, current)) {
+		if (pages) {
+			this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_SWITCH_FLUSH]);
+			this_cpu_or(ctxscope_cpu_counters.tlb_switch,
+				    CTXSCOPE_TLB_PAIRED | CTXSCOPE_TLB_FLUSHED_IN);
+		} else {
+			this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_SWITCH_NOFLUSH]);
+			this_cpu_or(ctxscope_cpu_counters.tlb_switch,
+				    CTXSCOPE_TLB_PAIRED);
+		}
+	} else if (pages) {
+		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_OTHER_FLUSH]);
+	} else {
+		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_OTHER_NOFLUSH]);
+	}
+}
+
+/*
  * Called in the context that flushed: the scheduler (interrupts off),
  * flush IPIs, or a task sending them (preemption off). this_cpu_*()
- * updates are safe against interrupts on this CPU in every case. The
- * task-switch reason, one per process switch, is compiled on its own.
+ * updates are safe against interrupts on this CPU in every case.
  */
 void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
 {
 	if (likely(reason == TLB_FLUSH_ON_TASK_SWITCH))
-		ctxscope_tlb_count(TLB_FLUSH_ON_TASK_SWITCH, pages);
+		ctxscope_tlb_count_switch(pages);
 	else
 		ctxscope_tlb_count_other(reason, pages);
 }

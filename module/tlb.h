@@ -9,10 +9,12 @@
  * context_switch(), after sched_switch and before switch_to(), so with
  * current still == prev; leave_mm() (idle), flush_tlb_func()'s lazy path,
  * kthread_use_mm(), exec and text_poke() emit the same reason outside the
- * scheduler. The switch probe records prev per CPU; a task-switch event
- * pairs with it iff current is that prev, once. A later event on the CPU
- * cannot match: for prev to run there again, another switch must replace
- * the record, and interrupts are off from sched_switch to the flush.
+ * scheduler. The switch probe records prev per CPU (tlb_switch in
+ * counters.h); a task-switch event pairs with it iff current is that
+ * prev and no event has paired yet. Only the scheduler's event can: for
+ * current to be the recorded prev, it must still be in the switch that
+ * recorded it (to run again here it must be switched in, which replaces
+ * the record), and interrupts are off from sched_switch to the flush.
  *
  * Everything here works on explicit state so that selftest.c can feed it
  * synthetic events.
@@ -30,24 +32,40 @@
 /* What one tlb_flush event counts. */
 struct ctxscope_tlb_verdict {
 	int counter;		/* per-CPU counter to add 1 to, or -1 */
-	bool flush_in;		/* a flush caused by switching into next */
-	bool ipi_sent;		/* an IPI the running task sent */
+	unsigned long mark;	/* CTXSCOPE_TLB_* bits to set in tlb_switch */
 };
 
+/*
+ * Whether a task-switch event from curr pairs with the switch recorded in
+ * this CPU's tlb_switch word: curr is its prev, and PAIRED is clear (one
+ * switch pairs with one event).
+ */
+static __always_inline bool ctxscope_tlb_pairs(unsigned long tlb_switch,
+					       const struct task_struct *curr)
+{
+	return (tlb_switch & ~(CTXSCOPE_TLB_FLUSHED_IN | CTXSCOPE_TLB_IPI)) ==
+	       (unsigned long)curr;
+}
+
+/*
+ * The verdict on any event; tlb.c counts the task-switch reason, the
+ * scheduler's, without it, as ctxscope_tlb_count_switch().
+ */
 static __always_inline struct ctxscope_tlb_verdict
-ctxscope_tlb_classify(const struct task_struct **switching,
+ctxscope_tlb_classify(unsigned long tlb_switch,
 		      const struct task_struct *curr, int reason,
 		      unsigned long pages)
 {
-	struct ctxscope_tlb_verdict v = { -1, false, false };
+	struct ctxscope_tlb_verdict v = { -1, 0 };
 
 	switch (reason) {
 	case TLB_FLUSH_ON_TASK_SWITCH:
-		if (curr == *switching) {
-			*switching = NULL;
+		if (ctxscope_tlb_pairs(tlb_switch, curr)) {
 			v.counter = pages ? CTXSCOPE_TLB_SWITCH_FLUSH :
 					    CTXSCOPE_TLB_SWITCH_NOFLUSH;
-			v.flush_in = pages != 0;
+			v.mark = pages ? CTXSCOPE_TLB_PAIRED |
+					 CTXSCOPE_TLB_FLUSHED_IN :
+					 CTXSCOPE_TLB_PAIRED;
 		} else {
 			v.counter = pages ? CTXSCOPE_TLB_OTHER_FLUSH :
 					    CTXSCOPE_TLB_OTHER_NOFLUSH;
@@ -64,7 +82,7 @@ ctxscope_tlb_classify(const struct task_struct **switching,
 		break;
 	case TLB_REMOTE_SEND_IPI:
 		v.counter = CTXSCOPE_TLB_IPI_SENT;
-		v.ipi_sent = true;
+		v.mark = CTXSCOPE_TLB_IPI;
 		break;
 	}
 	return v;
