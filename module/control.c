@@ -14,6 +14,7 @@
 #include "cgroup_table.h"
 #include "control.h"
 #include "counters.h"
+#include "switch_probe.h"
 #include "task_table.h"
 
 /* Longer than any command, so that an oversized write is recognisable. */
@@ -45,6 +46,8 @@ static int ctxscope_reset(void)
 	ctxscope_tables_reset_locked();
 	ctxscope_cgroups_reset_locked();
 	raw_spin_unlock_irqrestore(&ctxscope_table_lock, flags);
+	/* After the new epoch: no row counts on in the old one. */
+	ctxscope_switch_probe_forget_rows();
 	return 0;
 }
 

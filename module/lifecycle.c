@@ -263,6 +263,7 @@ void ctxscope_probe_process_free(void *data, struct task_struct *p)
 	row = ctxscope_task_lookup(p);
 	if (row) {
 		/* At once: the task_struct may be reused by a new task. */
+		ctxscope_switch_probe_forget_row(row);
 		ctxscope_task_unhash_locked(row);
 		if (ctxscope_holds) {
 			row->deferred = ctxscope_held_rows;

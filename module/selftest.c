@@ -6,7 +6,8 @@
  *
  * - TLB pairing (tlb.h): QEMU's TCG has no PCID, so every scheduler mm
  *   switch flushes there; the no-flush (PCID) branch and unpaired events
- *   are exercised here.
+ *   are exercised here, in classify() and in the probe's own code for
+ *   the scheduler's event, ctxscope_tlb_count_switch().
  * - Kernel stack scans (kstack.c), on a synthetic stack.
  * - User stack samples (ustack.h): the floor that keeps most samples off
  *   the slow path must give the same maximum and pending sample as
@@ -21,7 +22,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": selftest: " fmt
 
 #include <linux/cache.h>
+#include <linux/irqflags.h>
 #include <linux/magic.h>
+#include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -135,11 +138,8 @@ static void ctxscope_selftest_tlb(void)
 		       "tlb: second flush after one switch counted as %d",
 		       v.counter);
 
-	/*
-	 * A shootdown in between does not consume the switch's record, and
-	 * the IPI mark in the same word does not hide it.
-	 */
-	sw = (unsigned long)ctxscope_task_a | CTXSCOPE_TLB_IPI;
+	/* A shootdown on this CPU does not consume the switch's record. */
+	sw = (unsigned long)ctxscope_task_a;
 	sw |= ctxscope_tlb_classify(sw, ctxscope_task_a,
 				    TLB_REMOTE_SHOOTDOWN, 1).mark;
 	v = ctxscope_tlb_classify(sw, ctxscope_task_a,
@@ -147,6 +147,87 @@ static void ctxscope_selftest_tlb(void)
 	CTXSCOPE_CHECK(v.counter == CTXSCOPE_TLB_SWITCH_NOFLUSH,
 		       "tlb: switch after a shootdown counted as %d",
 		       v.counter);
+
+	/*
+	 * An IPI mark: the running task sent shootdowns, so the recorded
+	 * prev is not in its switch any more.
+	 */
+	sw = (unsigned long)ctxscope_task_a | CTXSCOPE_TLB_IPI;
+	v = ctxscope_tlb_classify(sw, ctxscope_task_a,
+				  TLB_FLUSH_ON_TASK_SWITCH, 0);
+	CTXSCOPE_CHECK(v.counter == CTXSCOPE_TLB_OTHER_NOFLUSH && !v.mark,
+		       "tlb: task-switch event after an IPI mark counted as %d",
+		       v.counter);
+}
+
+/*
+ * The probe's own code for the scheduler's event, on this CPU's real
+ * counters with interrupts off, restored afterwards (the self-test runs
+ * before the probes are attached), for every state of the word: what it
+ * counts and marks, stated here independently of tlb.h (only a word that
+ * is exactly current pairs), and the same as classify() says.
+ */
+static void ctxscope_selftest_tlb_probe(void)
+{
+	static const unsigned long marks[] = { 0, CTXSCOPE_TLB_PAIRED,
+		CTXSCOPE_TLB_PAIRED | CTXSCOPE_TLB_FLUSHED_IN, CTXSCOPE_TLB_IPI,
+		CTXSCOPE_TLB_IPI | CTXSCOPE_TLB_PAIRED,
+		CTXSCOPE_TLB_IPI | CTXSCOPE_TLB_PAIRED | CTXSCOPE_TLB_FLUSHED_IN };
+	static const unsigned long pages[] = { 0, 1, CTXSCOPE_TLB_FLUSH_ALL };
+	struct ctxscope_cpu_counters *c, saved, before;
+	struct ctxscope_tlb_verdict v;
+	unsigned long flags, sw, mark;
+	int i, j, k, from, counter;
+
+	for (i = 0; i < ARRAY_SIZE(marks); i++) {
+		for (j = 0; j < ARRAY_SIZE(pages); j++) {
+			for (from = 0; from < 2; from++) {
+				struct task_struct *curr = from ?
+					ctxscope_task_b : ctxscope_task_a;
+				bool paired = !from && !marks[i], same = true;
+
+				if (paired) {
+					counter = pages[j] ? CTXSCOPE_TLB_SWITCH_FLUSH :
+							     CTXSCOPE_TLB_SWITCH_NOFLUSH;
+					mark = CTXSCOPE_TLB_PAIRED |
+					       (pages[j] ? CTXSCOPE_TLB_FLUSHED_IN : 0);
+				} else {
+					counter = pages[j] ? CTXSCOPE_TLB_OTHER_FLUSH :
+							     CTXSCOPE_TLB_OTHER_NOFLUSH;
+					mark = 0;
+				}
+				sw = (unsigned long)ctxscope_task_a | marks[i];
+				v = ctxscope_tlb_classify(sw, curr,
+							  TLB_FLUSH_ON_TASK_SWITCH,
+							  pages[j]);
+				local_irq_save(flags);
+				c = this_cpu_ptr(&ctxscope_cpu_counters);
+				saved = *c;
+				c->tlb_switch = sw;
+				before = *c;
+				ctxscope_tlb_count_switch(curr, pages[j]);
+				for (k = 0; k < CTXSCOPE_NR_TLB_COUNTERS; k++)
+					same &= c->counts.tlb[k] ==
+						before.counts.tlb[k] +
+						(k == counter);
+				same &= c->tlb_switch == (sw | mark);
+				same &= c->tlb_ipis == before.tlb_ipis;
+				*c = saved;
+				local_irq_restore(flags);
+				CTXSCOPE_CHECK(same,
+					       "tlb probe: word +%lu, pages %lu, from %s: not counter %d, mark %lu",
+					       marks[i], pages[j],
+					       from ? "another task" : "prev",
+					       counter, mark);
+				CTXSCOPE_CHECK(v.counter == counter &&
+					       v.mark == mark,
+					       "tlb: word +%lu, pages %lu, from %s: classified %d, mark %lu; expected %d, %lu",
+					       marks[i], pages[j],
+					       from ? "another task" : "prev",
+					       v.counter, v.mark, counter, mark);
+			}
+		}
+	}
 }
 
 static void ctxscope_selftest_kstack(void)
@@ -406,6 +487,7 @@ int ctxscope_selftest(void)
 	ctxscope_checks = 0;
 	ctxscope_failures = 0;
 	ctxscope_selftest_tlb();
+	ctxscope_selftest_tlb_probe();
 	ctxscope_selftest_kstack();
 	ctxscope_selftest_ustack();
 	ctxscope_selftest_voluntary();

@@ -34,28 +34,101 @@ void ctxscope_switch_probe_set_live(bool live)
 }
 
 /*
- * What the task switching out caused while it ran here (tlb.h), as this
- * CPU's tlb_switch word was before the switch: the flush of its switch-in
- * and the shootdown IPIs it sent, credited to its row; without a row,
- * the IPIs are only forgotten.
+ * The rows of the tasks that last switched out on this CPU, direct-mapped
+ * by task pointer, in front of the hash table: a hit costs a few loads
+ * where a lookup hashes, finds the bucket and walks its chain.
+ *
+ * An entry is written only by this CPU's slow path, which has brought the
+ * row up to date first (epoch, last_cpu, IPIs), and every event that would
+ * make the row need the slow path again removes the entry:
+ *
+ *  - a reset (ctxscope_switch_probe_forget_rows(), after the new epoch);
+ *  - the task's switch-out on another CPU (the slow path there, which
+ *    sees last_cpu change, removes this CPU's entry);
+ *  - a shootdown IPI the task sends (ctxscope_switch_probe_forget_current(),
+ *    from the tlb_flush probe);
+ *  - the row's removal at the task's free (ctxscope_switch_probe_forget_row()).
+ *
+ * So a hit (an entry whose row's key is prev) means: prev's row, counting
+ * in the current epoch, last switched out on this CPU, with no IPIs to
+ * credit. The fast path then counts and nothing else. A reset racing a
+ * hit counts that one switch in the old epoch, as a switch racing the
+ * reset may be.
  */
-static __always_inline void ctxscope_tlb_credit(struct ctxscope_task *row,
-						unsigned long tlb_switch)
-{
-	if (unlikely(tlb_switch & CTXSCOPE_TLB_IPI)) {
-		u64 ipis = this_cpu_read(ctxscope_cpu_counters.tlb_ipis);
+#define CTXSCOPE_ROW_CACHE_BITS	6
 
-		this_cpu_write(ctxscope_cpu_counters.tlb_ipis, 0);
-		WRITE_ONCE(row->tlb_ipi_sent, row->tlb_ipi_sent + ipis);
-	}
-	WRITE_ONCE(row->tlb_flush_in, row->tlb_flush_in +
-		   (tlb_switch & CTXSCOPE_TLB_FLUSHED_IN));
+struct ctxscope_row_cache {
+	struct ctxscope_task *row[1 << CTXSCOPE_ROW_CACHE_BITS];
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
+
+/* What an empty entry points to: a row no task owns, so never a hit. */
+static struct ctxscope_task ctxscope_no_row;
+
+static __always_inline u32 ctxscope_row_cache_slot(const struct task_struct *p)
+{
+	return hash_ptr(p, CTXSCOPE_ROW_CACHE_BITS);
 }
 
-static __always_inline void ctxscope_tlb_forget(unsigned long tlb_switch)
+/* Empties cpu's entry for row, if it still holds it. */
+static void ctxscope_row_cache_drop(int cpu, u32 slot,
+				    const struct ctxscope_task *row)
 {
-	if (unlikely(tlb_switch & CTXSCOPE_TLB_IPI))
-		this_cpu_write(ctxscope_cpu_counters.tlb_ipis, 0);
+	struct ctxscope_task **entry =
+		&per_cpu_ptr(&ctxscope_row_cache, cpu)->row[slot];
+
+	if (READ_ONCE(*entry) == row)
+		WRITE_ONCE(*entry, &ctxscope_no_row);
+}
+
+static void ctxscope_row_cache_empty(int cpu)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ctxscope_row_cache.row); i++)
+		WRITE_ONCE(per_cpu_ptr(&ctxscope_row_cache, cpu)->row[i],
+			   &ctxscope_no_row);
+}
+
+void ctxscope_switch_probe_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		ctxscope_row_cache_empty(cpu);
+}
+
+void ctxscope_switch_probe_forget_rows(void)
+{
+	int cpu;
+
+	/*
+	 * The new epoch before the first entry is emptied; pairs with the
+	 * smp_mb() in ctxscope_row_switch_out_slow(): a slow path that put a
+	 * row in an entry either sees the new epoch or has its entry emptied
+	 * here.
+	 */
+	smp_mb();
+	for_each_possible_cpu(cpu)
+		ctxscope_row_cache_empty(cpu);
+}
+
+void ctxscope_switch_probe_forget_current(void)
+{
+	this_cpu_write(ctxscope_row_cache.row[ctxscope_row_cache_slot(current)],
+		       &ctxscope_no_row);
+}
+
+void ctxscope_switch_probe_forget_row(const struct ctxscope_task *row)
+{
+	u32 cpu = READ_ONCE(row->last_cpu);
+
+	/* Only the entry of the CPU it last switched out on can hold it. */
+	if (cpu < nr_cpu_ids)
+		ctxscope_row_cache_drop(cpu,
+					ctxscope_row_cache_slot(row->task),
+					row);
 }
 
 /* This CPU's count of a switch: cell_base is ctxscope_cell(cls, 0, mm). */
@@ -66,6 +139,19 @@ static __always_inline void ctxscope_count_switch(unsigned int cell_base,
 		     voluntary * CTXSCOPE_NR_MM_KINDS]);
 }
 
+/* A switch without a row: voluntary as the tracepoint's arguments say. */
+static __always_inline void ctxscope_count_rowless(unsigned int cell_base,
+						   bool preempt,
+						   unsigned int prev_state,
+						   unsigned long tlb_switch)
+{
+	/* The running task's IPIs have no row to go to. */
+	if (unlikely(tlb_switch & CTXSCOPE_TLB_IPI))
+		this_cpu_write(ctxscope_cpu_counters.tlb_ipis, 0);
+	ctxscope_count_switch(cell_base,
+			      ctxscope_voluntary_from_args(preempt, prev_state));
+}
+
 /*
  * The first switch-out after a reset (or the first at all of a row made
  * before the probe was live): the counts start from zero, and the task's
@@ -73,10 +159,9 @@ static __always_inline void ctxscope_count_switch(unsigned int cell_base,
  * nvcsw_seen is compared with next. A synced row knows that value; an
  * unsynced one decides this one switch from the tracepoint's arguments.
  */
-static __always_inline void ctxscope_row_rearm(struct ctxscope_task *row,
-					       u32 epoch, unsigned long nvcsw,
-					       bool preempt,
-					       unsigned int prev_state)
+static void ctxscope_row_rearm(struct ctxscope_task *row, u32 epoch,
+			       unsigned long nvcsw, bool preempt,
+			       unsigned int prev_state)
 {
 	unsigned long before = row->nvcsw_seen;
 	int i;
@@ -103,205 +188,150 @@ static __always_inline void ctxscope_row_rearm(struct ctxscope_task *row,
  */
 static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
 					 struct task_struct *prev,
-					 unsigned long sp, bool kstack_due)
+					 unsigned long sp, unsigned int cls,
+					 unsigned int prev_state)
 {
 	ctxscope_ustack_sample(row, prev, sp);
-	if (kstack_due)
+	if (ctxscope_kstack_due(row->to[cls], prev_state))
 		ctxscope_kstack_switch_out(row, prev);
 }
 
 /*
- * prev's switch-out, counted in its row (counting in the current epoch)
- * and in this CPU's cell. Voluntary is whether the kernel charged it to
- * prev->nvcsw: the task's own counter moved since its last switch-out,
- * which holds on every kernel, also where the tracepoint reports a sleep
- * aborted by a signal as TASK_RUNNING (6.12's try_to_block_task()).
+ * prev's switch-out, counted in its row and in this CPU's cell: what every
+ * switch-out of a task with a row does. Voluntary is whether the kernel
+ * charged it to prev->nvcsw: the task's own counter moved since its last
+ * switch-out, which holds on every kernel, also where the tracepoint
+ * reports a sleep aborted by a signal as TASK_RUNNING (6.12's
+ * try_to_block_task()). The flush of prev's switch-in, if one paired with
+ * it, is credited to it here (tlb.h). Without can_exit, prev is known not
+ * to be exiting: its kernel stack is scanned only periodically.
  */
 static __always_inline void
 ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 		   unsigned int cls, unsigned int cell_base,
-		   unsigned int prev_state, unsigned long tlb_switch)
+		   unsigned int prev_state, unsigned long tlb_switch,
+		   bool can_exit)
 {
 	unsigned long nvcsw = READ_ONCE(prev->nvcsw);
 	unsigned int voluntary;
 	unsigned long sp;
-	u64 n;
-	u32 cpu;
-	bool due;
 
+	if (!can_exit)
+		prev_state = TASK_RUNNING;
 	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
-	ctxscope_tlb_credit(row, tlb_switch);
-
-	n = row->to[cls] + 1;
-	WRITE_ONCE(row->to[cls], n);
+	/*
+	 * Only prev's switch-out writes the counts, on one CPU at a time; a
+	 * reader takes the value before or after. Read-modify-writes of
+	 * memory, one instruction each, marked as the races they are.
+	 */
+	data_race(row->tlb_flush_in += tlb_switch & CTXSCOPE_TLB_FLUSHED_IN);
+	/* The same for the class count. */
+	data_race(row->to[cls]++);
 	/* The class before voluntary: pairs with ctxscope_task_snapshot(). */
 	smp_wmb();
 	WRITE_ONCE(row->nvcsw_seen, nvcsw);
 
+	/* Two increments, not an index computed from voluntary. */
+	if (voluntary)
+		ctxscope_count_switch(cell_base, 1);
+	else
+		ctxscope_count_switch(cell_base, 0);
+
+	sp = ctxscope_user_sp(prev);
+	/* Written only just above, by this CPU. */
+	if (ctxscope_kstack_due(data_race(row->to[cls]), prev_state) ||
+	    unlikely(ctxscope_ustack_news(row, sp)))
+		ctxscope_row_stacks(row, prev, sp, cls, prev_state);
+}
+
+/*
+ * prev's switch-out, counted in row, the slow way: on a miss in the row
+ * cache, and for every switch the probe does not count inline. Brings the
+ * row up to date (epoch, migration, IPIs) and puts it in this CPU's entry.
+ */
+static void ctxscope_row_switch_out_slow(struct ctxscope_task *row,
+					 struct task_struct *prev,
+					 unsigned int cls,
+					 unsigned int cell_base, bool preempt,
+					 unsigned int prev_state,
+					 unsigned long tlb_switch, u32 slot)
+{
+	u32 cpu = raw_smp_processor_id(), last;
+	u32 epoch;
+
+	if (this_cpu_read(ctxscope_row_cache.row[slot]) != row) {
+		this_cpu_write(ctxscope_row_cache.row[slot], row);
+		/* Pairs with ctxscope_switch_probe_forget_rows(). */
+		smp_mb();
+	}
+	epoch = READ_ONCE(ctxscope_tables.epoch);
+	if (unlikely(row->epoch != epoch))
+		ctxscope_row_rearm(row, epoch, READ_ONCE(prev->nvcsw), preempt,
+				   prev_state);
+
 	/* It ran here since it was switched in: a migration if it moved. */
-	cpu = raw_smp_processor_id();
-	if (unlikely(row->last_cpu != cpu)) {
-		if (row->last_cpu != CTXSCOPE_NO_CPU)
+	last = row->last_cpu;
+	if (last != cpu) {
+		if (last != CTXSCOPE_NO_CPU) {
 			WRITE_ONCE(row->migrations, row->migrations + 1);
+			ctxscope_row_cache_drop(last, slot, row);
+		}
 		WRITE_ONCE(row->last_cpu, cpu);
 	}
 
-	ctxscope_count_switch(cell_base, voluntary);
+	/* The shootdown IPIs prev sent while it ran (tlb.h). */
+	if (unlikely(tlb_switch & CTXSCOPE_TLB_IPI)) {
+		u64 ipis = this_cpu_read(ctxscope_cpu_counters.tlb_ipis);
 
-	sp = ctxscope_user_sp(prev);
-	due = ctxscope_kstack_due(n, prev_state);
-	if (unlikely(due || ctxscope_ustack_news(row, sp)))
-		ctxscope_row_stacks(row, prev, sp, due);
+		this_cpu_write(ctxscope_cpu_counters.tlb_ipis, 0);
+		WRITE_ONCE(row->tlb_ipi_sent, row->tlb_ipi_sent + ipis);
+	}
+
+	ctxscope_row_count(row, prev, cls, cell_base, prev_state, tlb_switch,
+			   true);
 }
 
 /*
- * The first switch-out of a row in this epoch, out of line (the common
- * path then keeps few enough values live to save no registers).
+ * prev's share of a switch the fast path does not take: counted in its
+ * own row, if it has one, else only in this CPU's cell. The arguments in
+ * the registers where the probe has them already.
  */
-static noinline void
-ctxscope_row_switch_out_rearm(struct ctxscope_task *row,
+static noinline __noipa void
+ctxscope_task_switch_out_slow(unsigned int cell_base, bool preempt,
 			      struct task_struct *prev, unsigned int cls,
-			      unsigned int cell_base, bool preempt,
 			      unsigned int prev_state, unsigned long tlb_switch)
 {
-	ctxscope_row_rearm(row, READ_ONCE(ctxscope_tables.epoch),
-			   READ_ONCE(prev->nvcsw), preempt, prev_state);
-	ctxscope_row_count(row, prev, cls, cell_base, prev_state, tlb_switch);
-}
-
-/* prev's switch-out, counted in its row and in this CPU's cell. */
-static __always_inline void
-ctxscope_row_switch_out(struct ctxscope_task *row, struct task_struct *prev,
-			unsigned int cls, unsigned int cell_base, bool preempt,
-			unsigned int prev_state, unsigned long tlb_switch)
-{
-	if (unlikely(row->epoch != READ_ONCE(ctxscope_tables.epoch)))
-		ctxscope_row_switch_out_rearm(row, prev, cls, cell_base,
-					      preempt, prev_state, tlb_switch);
-	else
-		ctxscope_row_count(row, prev, cls, cell_base, prev_state,
-				   tlb_switch);
-}
-
-/*
- * The rows of the tasks that last switched out on this CPU, direct-mapped
- * by task pointer, in front of the hash table: a hit costs a few loads
- * where a lookup hashes, finds the bucket and walks its chain, and the
- * few tasks a CPU runs between two switches of one of them fit.
- *
- * An entry is only a hint, used if the row's key is still the task. A row
- * whose key is prev is prev's row: a task has at most one row, and prev
- * (running) has not been freed, so its row has not been removed. Rows are
- * never freed while the probe is attached (the table lives until unload),
- * so a stale entry points to a row of the table, free or reused, whose
- * key then differs; and a row's key is published last (task_table.c).
- */
-#define CTXSCOPE_ROW_CACHE_BITS	6
-
-struct ctxscope_row_cache {
-	struct ctxscope_task *row[1 << CTXSCOPE_ROW_CACHE_BITS];
-};
-
-static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
-
-/* What an empty entry points to: a row no task owns, so never a hit. */
-static struct ctxscope_task ctxscope_no_row;
-
-void ctxscope_switch_probe_init(void)
-{
-	int cpu, i;
-
-	for_each_possible_cpu(cpu)
-		for (i = 0; i < ARRAY_SIZE(ctxscope_row_cache.row); i++)
-			per_cpu_ptr(&ctxscope_row_cache, cpu)->row[i] =
-				&ctxscope_no_row;
-}
-
-/*
- * A miss in the row cache: the hash table's row, if the task has one;
- * without one, voluntary as the tracepoint's arguments say.
- */
-static noinline void ctxscope_task_switch_out_miss(struct task_struct *prev,
-						   unsigned int cls,
-						   unsigned int cell_base,
-						   bool preempt,
-						   unsigned int prev_state,
-						   unsigned long tlb_switch,
-						   u32 slot)
-{
-	struct ctxscope_task *row = ctxscope_task_lookup(prev);
-
-	if (!row) {
-		ctxscope_tlb_forget(tlb_switch);
-		ctxscope_count_switch(cell_base,
-				      ctxscope_voluntary_from_args(preempt,
-								   prev_state));
-		return;
-	}
-	this_cpu_write(ctxscope_row_cache.row[slot], row);
-	ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
-				prev_state, tlb_switch);
-}
-
-/* prev's share of the switch: counted in its own row, if it has one. */
-static __always_inline void ctxscope_task_switch_out(struct task_struct *prev,
-						     unsigned int cls,
-						     unsigned int cell_base,
-						     bool preempt,
-						     unsigned int prev_state,
-						     unsigned long tlb_switch)
-{
-	u32 slot = hash_ptr(prev, CTXSCOPE_ROW_CACHE_BITS);
+	u32 slot = ctxscope_row_cache_slot(prev);
 	struct ctxscope_task *row = this_cpu_read(ctxscope_row_cache.row[slot]);
 
 	/* Pairs with the release of the key in ctxscope_task_insert_locked(). */
-	if (likely(smp_load_acquire(&row->task) == prev))
-		ctxscope_row_switch_out(row, prev, cls, cell_base, preempt,
-					prev_state, tlb_switch);
-	else
-		ctxscope_task_switch_out_miss(prev, cls, cell_base, preempt,
-					      prev_state, tlb_switch, slot);
-}
-
-/*
- * A switch of class cls, next running in an address space of mm_kind:
- * counted in this CPU's cell and in prev's row. The idle task has no row:
- * spare it the lookup.
- */
-static __always_inline void ctxscope_switch_count(struct task_struct *prev,
-						  bool prev_idle,
-						  unsigned int cls,
-						  unsigned int mm_kind,
-						  bool preempt,
-						  unsigned int prev_state,
-						  unsigned long tlb_switch)
-{
-	unsigned int cell_base = ctxscope_cell(cls, 0, mm_kind);
-
-	if (static_branch_likely(&ctxscope_task_rows) && likely(!prev_idle)) {
-		ctxscope_task_switch_out(prev, cls, cell_base, preempt,
-					 prev_state, tlb_switch);
-		return;
+	if (smp_load_acquire(&row->task) != prev) {
+		row = ctxscope_task_lookup(prev);
+		if (!row) {
+			ctxscope_count_rowless(cell_base, preempt, prev_state,
+					       tlb_switch);
+			return;
+		}
 	}
-	ctxscope_tlb_forget(tlb_switch);
-	ctxscope_count_switch(cell_base,
-			      ctxscope_voluntary_from_args(preempt, prev_state));
+	ctxscope_row_switch_out_slow(row, prev, cls, cell_base, preempt,
+				     prev_state, tlb_switch, slot);
 }
 
 /*
- * The switches the probe does not count inline: a kernel thread or an
- * idle task on either side, or next a user task switched back in after
- * exit_mm(), which has no mm.
+ * Every switch the probe does not count inline: a kernel thread or an
+ * idle task on either side, an exiting prev, next a user task without an
+ * mm (after exit_mm(), or not yet exec'ed from a kernel thread), and a
+ * miss in the row cache. The probe's arguments, in the same registers
+ * (but data, which the probe has no use for).
  */
-static noinline void ctxscope_switch_other(bool preempt,
-					   struct task_struct *prev,
-					   struct task_struct *next,
-					   unsigned int prev_state,
-					   unsigned long tlb_switch)
+static noinline __noipa void
+ctxscope_switch_other(void *unused, bool preempt, struct task_struct *prev,
+		      struct task_struct *next, unsigned int prev_state,
+		      unsigned long tlb_switch)
 {
 	const struct mm_struct *next_mm = next->mm;
 	unsigned int flags = prev->flags | next->flags;
-	unsigned int mm_kind, cls;
+	unsigned int mm_kind, cls, cell_base;
 
 	/*
 	 * Without an mm of its own (kernel thread, idle, a task after
@@ -315,24 +345,67 @@ static noinline void ctxscope_switch_other(bool preempt,
 		mm_kind = CTXSCOPE_MM_SWITCHED;
 	/*
 	 * is_idle_task() first; then kernel threads by their flag, not by
-	 * mm == NULL: kthread_use_mm() gives kernel threads an mm. Two user
-	 * tasks here share the address space prev leaves loaded.
+	 * mm == NULL: kthread_use_mm() gives kernel threads an mm. Between
+	 * two user tasks, a process switch if next's address space is
+	 * loaded for it, as inline.
 	 */
 	if (flags & PF_IDLE)
 		cls = CTXSCOPE_IDLE;
 	else if (flags & PF_KTHREAD)
 		cls = CTXSCOPE_KERNEL;
+	else if (mm_kind == CTXSCOPE_MM_SWITCHED)
+		cls = CTXSCOPE_PROCESS;
 	else
 		cls = CTXSCOPE_THREAD;
+	cell_base = ctxscope_cell(cls, 0, mm_kind);
 
-	ctxscope_switch_count(prev, prev->flags & PF_IDLE, cls, mm_kind,
-			      preempt, prev_state, tlb_switch);
+	/* The idle task has no row: spare it the lookup. */
+	if (static_branch_likely(&ctxscope_task_rows) &&
+	    likely(!(prev->flags & PF_IDLE)))
+		ctxscope_task_switch_out_slow(cell_base, preempt, prev, cls,
+					      prev_state, tlb_switch);
+	else
+		ctxscope_count_rowless(cell_base, preempt, prev_state,
+				       tlb_switch);
 }
 
-void ctxscope_probe_sched_switch(void *data, bool preempt,
-				 struct task_struct *prev,
-				 struct task_struct *next,
-				 unsigned int prev_state)
+/*
+ * A switch between two user tasks, prev not exiting, counted inline on a
+ * hit in the row cache. Without a hit (a miss, or no task rows at all:
+ * the cache is empty then), the probe's own arguments go as they are to
+ * the slow path, which classifies the switch again.
+ */
+static __always_inline void ctxscope_switch_user(void *data, bool preempt,
+						 struct task_struct *prev,
+						 struct task_struct *next,
+						 unsigned int prev_state,
+						 unsigned long tlb_switch,
+						 unsigned int cls,
+						 unsigned int mm_kind)
+{
+	struct ctxscope_task *row;
+
+	row = this_cpu_read(ctxscope_row_cache.row[ctxscope_row_cache_slot(prev)]);
+	/*
+	 * A plain load, to fold into the comparison. No acquire: an entry
+	 * holds a row only after this CPU's slow path found it by its key
+	 * with one, and the row is emptied from the cache before its key
+	 * can change (its removal, after its task's last switch), so a
+	 * racing change is never to prev.
+	 */
+	if (likely(data_race(row->task) == prev))
+		ctxscope_row_count(row, prev, cls, ctxscope_cell(cls, 0, mm_kind),
+				   prev_state, tlb_switch, false);
+	else
+		ctxscope_switch_other(NULL, preempt, prev, next, prev_state,
+				      tlb_switch);
+}
+
+/* Not traced itself: it runs on every switch, and ftrace's hook costs. */
+void notrace ctxscope_probe_sched_switch(void *data, bool preempt,
+					 struct task_struct *prev,
+					 struct task_struct *next,
+					 unsigned int prev_state)
 {
 	const struct mm_struct *next_mm = next->mm;
 	unsigned long tlb_switch;
@@ -341,25 +414,28 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 	tlb_switch = this_cpu_read(ctxscope_cpu_counters.tlb_switch);
 	this_cpu_write(ctxscope_cpu_counters.tlb_switch, (unsigned long)prev);
 
-	if (unlikely(((prev->flags | next->flags) & (PF_IDLE | PF_KTHREAD)) ||
-		     !next_mm)) {
-		ctxscope_switch_other(preempt, prev, next, prev_state,
+	/*
+	 * An exiting prev too: its last switch-out scans its kernel stack
+	 * (PF_EXITING is set long before TASK_DEAD).
+	 */
+	if (unlikely((prev->flags & (PF_IDLE | PF_KTHREAD | PF_EXITING)) ||
+		     (next->flags & (PF_IDLE | PF_KTHREAD)) || !next_mm)) {
+		ctxscope_switch_other(NULL, preempt, prev, next, prev_state,
 				      tlb_switch);
 		return;
 	}
 	/*
 	 * Two user tasks, next with its own mm: context_switch() loads it
-	 * unless prev leaves it loaded. prev->active_mm, not prev->mm: an
-	 * exiting task's last switch-out comes after exit_mm().
+	 * unless prev leaves it loaded.
 	 */
 	if (next_mm != prev->active_mm)
-		ctxscope_switch_count(prev, false, CTXSCOPE_PROCESS,
-				      CTXSCOPE_MM_SWITCHED, preempt, prev_state,
-				      tlb_switch);
+		ctxscope_switch_user(data, preempt, prev, next, prev_state,
+				     tlb_switch, CTXSCOPE_PROCESS,
+				     CTXSCOPE_MM_SWITCHED);
 	else
-		ctxscope_switch_count(prev, false, CTXSCOPE_THREAD,
-				      CTXSCOPE_MM_KEPT, preempt, prev_state,
-				      tlb_switch);
+		ctxscope_switch_user(data, preempt, prev, next, prev_state,
+				     tlb_switch, CTXSCOPE_THREAD,
+				     CTXSCOPE_MM_KEPT);
 }
 
 ctxscope_assert_probe(sched_switch, ctxscope_probe_sched_switch);

@@ -5,6 +5,7 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+struct ctxscope_task;
 struct task_struct;
 
 /* The sched_switch probe: counts every context switch (switch_probe.c). */
@@ -15,6 +16,30 @@ void ctxscope_probe_sched_switch(void *data, bool preempt,
 
 /* Empties the row cache; before the probe is attached. */
 void ctxscope_switch_probe_init(void);
+
+/**
+ * ctxscope_switch_probe_forget_rows() - empty every CPU's row cache
+ *
+ * After a reset has published its new epoch: every row's next switch-out
+ * takes the slow path, which re-arms it. No IPI; any context.
+ */
+void ctxscope_switch_probe_forget_rows(void);
+
+/**
+ * ctxscope_switch_probe_forget_current() - current's next switch-out is slow
+ *
+ * When current has something to be credited at its switch-out that the
+ * fast path does not look at (shootdown IPIs it sent). Preemption off.
+ */
+void ctxscope_switch_probe_forget_current(void);
+
+/**
+ * ctxscope_switch_probe_forget_row() - no row cache holds @row any more
+ * @row: a row being removed, whose task has switched out for the last time
+ *
+ * Before the row is unhashed and, after a grace period, reused.
+ */
+void ctxscope_switch_probe_forget_row(const struct ctxscope_task *row);
 
 /**
  * ctxscope_switch_probe_live() - whether the switch probe is attached

@@ -326,9 +326,10 @@ ctxscope_task_insert_locked(struct task_struct *p,
 	proc->threads_live++;
 
 	/*
-	 * The key last: a switch probe that finds the row through a stale
-	 * entry of its row cache, rather than the chain, must not see it
-	 * before it is complete either (switch_probe.c).
+	 * The key last: a switch probe's slow path that finds the row
+	 * through an entry of its row cache, rather than the chain, must
+	 * not see it before it is complete either (switch_probe.c; the fast
+	 * path only hits rows its own slow path put in the cache).
 	 */
 	smp_store_release(&row->task, p);
 	head = &t->task_hash[hash_ptr(p, t->hash_bits)];

@@ -8,6 +8,7 @@
 #include <trace/events/tlb.h>
 
 #include "compat.h"
+#include "switch_probe.h"
 #include "tlb.h"
 
 /* The tlb_switch word keeps its marks in a task_struct pointer's low bits. */
@@ -28,54 +29,33 @@ static __always_inline void ctxscope_tlb_count(int reason, unsigned long pages)
 		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[v.counter]);
 	if (v.mark)
 		this_cpu_or(ctxscope_cpu_counters.tlb_switch, v.mark);
-	if (v.mark & CTXSCOPE_TLB_IPI)
+	if (v.mark & CTXSCOPE_TLB_IPI) {
 		this_cpu_inc(ctxscope_cpu_counters.tlb_ipis);
+		/* The switch probe's fast path does not credit IPIs. */
+		ctxscope_switch_probe_forget_current();
+	}
 }
 
 /* Shootdowns and IPIs: rarer than switches, out of line. */
-static noinline void ctxscope_tlb_count_other(int reason, unsigned long pages)
+static noinline __noipa void
+ctxscope_tlb_count_other(void *data, int reason, unsigned long pages)
 {
 	ctxscope_tlb_count(reason, pages);
 }
 
 /*
- * The task-switch event, one per process switch: what
- * ctxscope_tlb_classify() decides for it, with constant operands only (a
- * variable counter index or mark costs an index computation and a stack
- * frame on the scheduler's path). The self-test checks classify().
- */
-static __always_inline void ctxscope_tlb_count_switch(unsigned long pages)
-{
-	unsigned long tlb_switch = this_cpu_read(ctxscope_cpu_counters.tlb_switch);
-
-	if (ctxscope_tlb_pairs(tlb_switch, current)) {
-		if (pages) {
-			this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_SWITCH_FLUSH]);
-			this_cpu_or(ctxscope_cpu_counters.tlb_switch,
-				    CTXSCOPE_TLB_PAIRED | CTXSCOPE_TLB_FLUSHED_IN);
-		} else {
-			this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_SWITCH_NOFLUSH]);
-			this_cpu_or(ctxscope_cpu_counters.tlb_switch,
-				    CTXSCOPE_TLB_PAIRED);
-		}
-	} else if (pages) {
-		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_OTHER_FLUSH]);
-	} else {
-		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_OTHER_NOFLUSH]);
-	}
-}
-
-/*
  * Called in the context that flushed: the scheduler (interrupts off),
  * flush IPIs, or a task sending them (preemption off). this_cpu_*()
- * updates are safe against interrupts on this CPU in every case.
+ * updates are safe against interrupts on this CPU in every case. Not
+ * traced itself, as the switch probe: ftrace's hook costs on every switch.
  */
-void ctxscope_probe_tlb_flush(void *data, int reason, unsigned long pages)
+void notrace ctxscope_probe_tlb_flush(void *data, int reason,
+				      unsigned long pages)
 {
 	if (likely(reason == TLB_FLUSH_ON_TASK_SWITCH))
-		ctxscope_tlb_count_switch(pages);
+		ctxscope_tlb_count_switch(current, pages);
 	else
-		ctxscope_tlb_count_other(reason, pages);
+		ctxscope_tlb_count_other(data, reason, pages);
 }
 
 ctxscope_assert_probe(tlb_flush, ctxscope_probe_tlb_flush);

@@ -10,11 +10,13 @@
  * current still == prev; leave_mm() (idle), flush_tlb_func()'s lazy path,
  * kthread_use_mm(), exec and text_poke() emit the same reason outside the
  * scheduler. The switch probe records prev per CPU (tlb_switch in
- * counters.h); a task-switch event pairs with it iff current is that
- * prev and no event has paired yet. Only the scheduler's event can: for
- * current to be the recorded prev, it must still be in the switch that
- * recorded it (to run again here it must be switched in, which replaces
- * the record), and interrupts are off from sched_switch to the flush.
+ * counters.h); a task-switch event pairs with it iff the word is exactly
+ * current: no event has paired yet and no IPI mark was set since. Only
+ * the scheduler's event can: for current to be the recorded prev, it
+ * must still be in the switch that recorded it (to run again here it
+ * must be switched in, which replaces the record), and interrupts are
+ * off from sched_switch to the flush, so no shootdown IPI is sent in
+ * between either.
  *
  * Everything here works on explicit state so that selftest.c can feed it
  * synthetic events.
@@ -37,19 +39,21 @@ struct ctxscope_tlb_verdict {
 
 /*
  * Whether a task-switch event from curr pairs with the switch recorded in
- * this CPU's tlb_switch word: curr is its prev, and PAIRED is clear (one
- * switch pairs with one event).
+ * this CPU's tlb_switch word: the word is curr and nothing else. The
+ * switch probe has just written it so, with interrupts off until the
+ * scheduler's event; once paired, PAIRED is set (one switch pairs with one
+ * event); an IPI mark means a task has run since (the one that sent it).
  */
 static __always_inline bool ctxscope_tlb_pairs(unsigned long tlb_switch,
 					       const struct task_struct *curr)
 {
-	return (tlb_switch & ~(CTXSCOPE_TLB_FLUSHED_IN | CTXSCOPE_TLB_IPI)) ==
-	       (unsigned long)curr;
+	return tlb_switch == (unsigned long)curr;
 }
 
 /*
- * The verdict on any event; tlb.c counts the task-switch reason, the
- * scheduler's, without it, as ctxscope_tlb_count_switch().
+ * The verdict on any event, the specification of what the probe counts:
+ * the probe counts the scheduler's reason with ctxscope_tlb_count_switch(),
+ * which the self-test checks against this.
  */
 static __always_inline struct ctxscope_tlb_verdict
 ctxscope_tlb_classify(unsigned long tlb_switch,
@@ -86,6 +90,33 @@ ctxscope_tlb_classify(unsigned long tlb_switch,
 		break;
 	}
 	return v;
+}
+
+/*
+ * What ctxscope_tlb_classify() decides for a task-switch event from curr,
+ * applied to this CPU's counters, with constant operands only (a variable
+ * counter index or mark costs an index computation and a stack frame on
+ * the scheduler's path). Interrupts or preemption off.
+ */
+static __always_inline void
+ctxscope_tlb_count_switch(const struct task_struct *curr, unsigned long pages)
+{
+	if (ctxscope_tlb_pairs(this_cpu_read(ctxscope_cpu_counters.tlb_switch),
+			       curr)) {
+		if (pages) {
+			this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_SWITCH_FLUSH]);
+			this_cpu_or(ctxscope_cpu_counters.tlb_switch,
+				    CTXSCOPE_TLB_PAIRED | CTXSCOPE_TLB_FLUSHED_IN);
+		} else {
+			this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_SWITCH_NOFLUSH]);
+			this_cpu_or(ctxscope_cpu_counters.tlb_switch,
+				    CTXSCOPE_TLB_PAIRED);
+		}
+	} else if (pages) {
+		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_OTHER_FLUSH]);
+	} else {
+		this_cpu_inc(ctxscope_cpu_counters.counts.tlb[CTXSCOPE_TLB_OTHER_NOFLUSH]);
+	}
 }
 
 /* The tlb:tlb_flush probe. */

@@ -47,7 +47,13 @@ static __always_inline unsigned long ctxscope_user_sp(struct task_struct *p)
 static __always_inline bool ctxscope_ustack_news(const struct ctxscope_task *row,
 						 unsigned long sp)
 {
-	return sp < READ_ONCE(row->ustack_floor);
+	/*
+	 * Racy on purpose: ctxscope_ustack_refloor() may raise the floor
+	 * meanwhile, and a floor read either side of it only decides
+	 * whether this sample takes the slow path. Plain, so that the load
+	 * folds into the comparison.
+	 */
+	return sp < data_race(row->ustack_floor);
 }
 
 /**
