@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -332,6 +333,166 @@ TEST_F_TIMEOUT(rows, reused_row_counts_migrations, 300)
 }
 
 /*
+ * A partner pinned to one CPU answers each byte on in with one on out,
+ * until 'q'. A task exchanging bytes with it switches out to it, a user
+ * task on the same CPU: the switch probe's inline path, which counts a
+ * row found in its CPU's row cache without testing the row's epoch, its
+ * last CPU or IPIs to credit (switch_probe.c): the tests below are the
+ * events that must take a row out of the cache.
+ */
+struct partner {
+	int in[2], out[2];
+	int cpu;
+	pthread_t th;
+	_Atomic int tid;
+};
+
+static void *partner_loop(void *arg)
+{
+	struct partner *p = arg;
+	char c;
+
+	p->tid = gettid_();
+	if (cs_pin_self(p->cpu))
+		return NULL;
+	while (read(p->in[0], &c, 1) == 1 && c != 'q')
+		if (write(p->out[1], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+static int partner_start(struct partner *p, int cpu)
+{
+	p->cpu = cpu;
+	p->tid = 0;
+	if (pipe(p->in) || pipe(p->out) ||
+	    pthread_create(&p->th, NULL, partner_loop, p))
+		return -1;
+	while (!p->tid)
+		usleep(1000);
+	return 0;
+}
+
+static void partner_stop(struct partner *p)
+{
+	if (write(p->in[1], "q", 1) == 1)
+		pthread_join(p->th, NULL);
+	close(p->in[0]);
+	close(p->in[1]);
+	close(p->out[0]);
+	close(p->out[1]);
+}
+
+static int exchange(struct partner *p, int n)
+{
+	char c = 'x';
+
+	while (n-- > 0)
+		if (write(p->in[1], &c, 1) != 1 || read(p->out[0], &c, 1) != 1)
+			return -1;
+	return 0;
+}
+
+#define STOPS		6
+#define EXCHANGES	20
+
+struct mover {
+	struct partner *first, *last;
+	int report[2], go[2];
+	_Atomic int tid;
+};
+
+/*
+ * Naps once where it was put, then moves between the first and the last
+ * CPU, exchanging with the partner there after each move, and stops
+ * after each for the test to read its row.
+ */
+static void *mover(void *arg)
+{
+	struct timespec nap = { 0, 1000 * 1000 };
+	struct mover *m = arg;
+	char c;
+	int i, ok = 1;
+
+	m->tid = gettid_();
+	nanosleep(&nap, NULL);
+	for (i = 0; i < STOPS && ok; i++) {
+		struct partner *p = i % 2 ? m->last : m->first;
+
+		ok = !cs_pin_self(p->cpu) && !exchange(p, EXCHANGES) &&
+		     write(m->report[1], "c", 1) == 1 &&
+		     read(m->go[0], &c, 1) == 1;
+	}
+	c = ok ? 'd' : 'f';
+	if (write(m->report[1], &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+/*
+ * Each move of a pinned task is one se.nr_migrations and, at its first
+ * switch-out on the new CPU, one row migration: equal at every stop, the
+ * switch-outs being to a user task on the same CPU (the inline path). A
+ * task that moved must not find its old entry on the CPU it comes back
+ * to. Each mover is made right after a pinned thread died on the first
+ * CPU, free to start on either: one started on the last CPU, with the
+ * dead thread's row and task_struct (likely: both are reused last freed
+ * first), must not hit the dead thread's entry on the first.
+ */
+TEST_F_TIMEOUT(rows, user_switches_count_every_move, 300)
+{
+	static struct partner first, last;
+	int pid = getpid(), ncpu = online_cpus(), round, i;
+	cpu_set_t both;
+
+	if (ncpu < 2)
+		SKIP(return, "one CPU: nothing to migrate to");
+	ASSERT_EQ(0, cs_pin_self(0));
+	ASSERT_EQ(0, partner_start(&first, 0));
+	ASSERT_EQ(0, partner_start(&last, ncpu - 1));
+	CPU_ZERO(&both);
+	CPU_SET(0, &both);
+	CPU_SET(ncpu - 1, &both);
+	for (round = 0; round < 4; round++) {
+		struct mover m = { .first = &first, .last = &last };
+		pthread_t th;
+		char c;
+
+		ASSERT_EQ(0, pthread_create(&th, NULL, pinned_napper, NULL));
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		usleep(300000);
+		ASSERT_EQ(0, pipe(m.report));
+		ASSERT_EQ(0, pipe(m.go));
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(both), &both));
+		ASSERT_EQ(0, pthread_create(&th, NULL, mover, &m));
+		ASSERT_EQ(0, cs_pin_self(0));
+		for (i = 0; i < STOPS; i++) {
+			long long nr, rm;
+
+			ASSERT_EQ(1, read(m.report[0], &c, 1));
+			ASSERT_EQ('c', c);
+			ASSERT_EQ(0, wait_sleeping(pid, m.tid));
+			nr = task_nr_migrations(pid, m.tid);
+			rm = table_get_by("tasks", "pid", (uint64_t)m.tid,
+					  "migrations");
+			TH_LOG("round %d, stop %d (CPU %d): row migrations %lld, se.nr_migrations %lld",
+			       round, i, i % 2 ? ncpu - 1 : 0, rm, nr);
+			EXPECT_EQ(nr, rm);
+			ASSERT_EQ(1, write(m.go[1], "g", 1));
+		}
+		ASSERT_EQ(1, read(m.report[0], &c, 1));
+		ASSERT_EQ(0, pthread_join(th, NULL));
+		EXPECT_EQ('d', c);
+		close(m.report[0]);
+		close(m.report[1]);
+		close(m.go[0]);
+		close(m.go[1]);
+	}
+	partner_stop(&first);
+	partner_stop(&last);
+}
+
+/*
  * A thread that is not the leader calls execve(): de_thread() gives it
  * the leader's pid and releases the old leader. The process's one task
  * row then has the tgid as pid; none has the thread's old tid.
@@ -545,6 +706,72 @@ TEST_F_TIMEOUT(rows, reset_reaches_every_row, 300)
 	}
 	cg_remove(dir);
 }
+
+struct pinger {
+	struct partner *partner;
+	int report[2], go[2];
+	_Atomic int tid;
+};
+
+/* Exchanges with its partner, stops, and again after the go. */
+static void *pinger(void *arg)
+{
+	struct pinger *g = arg;
+	char c = 'c';
+	int ok;
+
+	g->tid = gettid_();
+	ok = !cs_pin_self(g->partner->cpu) &&
+	     !exchange(g->partner, 200) && write(g->report[1], &c, 1) == 1 &&
+	     read(g->go[0], &c, 1) == 1 && !exchange(g->partner, 200);
+	c = ok ? 'd' : 'f';
+	if (write(g->report[1], &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+/*
+ * Two threads that switch only to each other (the switch probe's inline
+ * path) before and after a reset: the partner's row must then show
+ * exactly the switches it made after it. A reset that left its row in
+ * the row cache would leave it counting in the old epoch, which reads as
+ * zero.
+ */
+TEST_F_TIMEOUT(rows, reset_reaches_rows_switching_between_user_tasks, 120)
+{
+	static struct partner partner;
+	struct pinger g = { .partner = &partner };
+	long long p0, p1, rp;
+	int pid = getpid();
+	pthread_t th;
+	char c;
+
+	ASSERT_EQ(0, cs_pin_self(online_cpus() - 1));
+	ASSERT_EQ(0, partner_start(&partner, 0));
+	ASSERT_EQ(0, pipe(g.report));
+	ASSERT_EQ(0, pipe(g.go));
+	ASSERT_EQ(0, pthread_create(&th, NULL, pinger, &g));
+	ASSERT_EQ(1, read(g.report[0], &c, 1));
+	ASSERT_EQ('c', c);
+	ASSERT_EQ(0, wait_sleeping(pid, g.tid));
+	ASSERT_EQ(0, wait_sleeping(pid, partner.tid));
+	ASSERT_EQ(0, control_write("reset", 5));
+	p0 = task_switches(pid, partner.tid, NULL);
+	ASSERT_EQ(1, write(g.go[1], "g", 1));
+	ASSERT_EQ(1, read(g.report[0], &c, 1));
+	ASSERT_EQ('d', c);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, wait_sleeping(pid, partner.tid));
+	p1 = task_switches(pid, partner.tid, NULL);
+	rp = table_get_by("tasks", "pid", (uint64_t)partner.tid, "switches");
+	partner_stop(&partner);
+	TH_LOG("after the reset: the partner switched %lld times, its row says %lld",
+	       p1 - p0, rp);
+	/* One switch-out of the partner per exchange, at least. */
+	EXPECT_LE(200, p1 - p0);
+	EXPECT_EQ(p1 - p0, rp);
+}
+
 
 /* ---- 3. Rows of tasks that are gone -------------------------------------- */
 

@@ -250,7 +250,7 @@ static long long hist_ipis(int pid)
 	return sum;
 }
 
-static atomic_int spin_stop;
+static atomic_int spin_stop, yield_stop, yielding;
 static int stay_pipe[2], go_pipe[2], done_pipe[2];
 static _Atomic int spinner_tid, worker_tid;
 
@@ -288,6 +288,8 @@ static void *munmapper(void *arg)
 		}
 		memset(p, 1, 4 * 4096);
 		munmap(p, 4 * 4096);
+		if (yielding)
+			sched_yield();
 	}
 	if (write(done_pipe[1], &c, 1) != 1 || read(stay_pipe[0], &c, 1) < 0)
 		return arg;
@@ -301,15 +303,33 @@ static uint64_t ipi_row(int tid)
 }
 
 /*
+ * With yielding, a third thread on the first CPU yields in a loop and the
+ * munmapper yields after each munmap: its switch-outs are then to a user
+ * task on the same CPU, the switch probe's inline path, which credits no
+ * IPIs itself (the IPI must take the sender's row out of the row cache).
+ */
+static void *yielder(void *arg)
+{
+	char c;
+
+	cs_pin_self(0);
+	while (!yield_stop)
+		sched_yield();
+	if (read(stay_pipe[0], &c, 1) < 0)
+		return arg;
+	return arg;
+}
+
+/*
  * Both threads are switched out when their rows are read: every IPI they
  * sent is credited, and the histogram counted the same events.
  */
-TEST_F_TIMEOUT(tlb_rows, ipis_are_charged_to_the_task_that_sent_them, 300)
+static void ipis_case(struct __test_metadata *_metadata, int yield)
 {
 	uint64_t w0, w1, s0, s1;
 	long long ipis_w, ipis_s;
-	int pid = getpid();
-	pthread_t th[2];
+	int pid = getpid(), n = yield ? 3 : 2;
+	pthread_t th[3];
 	char c;
 
 	if (summary_key("tlb_available") != 1)
@@ -321,8 +341,12 @@ TEST_F_TIMEOUT(tlb_rows, ipis_are_charged_to_the_task_that_sent_them, 300)
 	ASSERT_EQ(0, pipe(done_pipe));
 	cs_pin_self(0);
 	spin_stop = 0;
+	yield_stop = 0;
+	yielding = yield;
 	ASSERT_EQ(0, pthread_create(&th[0], NULL, spinner, NULL));
 	ASSERT_EQ(0, pthread_create(&th[1], NULL, munmapper, NULL));
+	if (yield)
+		ASSERT_EQ(0, pthread_create(&th[2], NULL, yielder, NULL));
 	while (!spinner_tid || !worker_tid)
 		usleep(1000);
 	ASSERT_EQ(0, wait_sleeping(pid, worker_tid));
@@ -336,6 +360,7 @@ TEST_F_TIMEOUT(tlb_rows, ipis_are_charged_to_the_task_that_sent_them, 300)
 	ASSERT_EQ(1, write(go_pipe[1], "y", 1));
 	ASSERT_EQ(1, read(done_pipe[0], &c, 1));
 	spin_stop = 1;
+	yield_stop = 1;
 	ASSERT_EQ(0, wait_sleeping(pid, spinner_tid));
 	ASSERT_EQ(0, wait_sleeping(pid, worker_tid));
 	ASSERT_EQ(0, write_text(TLB_TRIGGER, TLB_SPEC ":pause"));
@@ -344,18 +369,40 @@ TEST_F_TIMEOUT(tlb_rows, ipis_are_charged_to_the_task_that_sent_them, 300)
 	ipis_w = hist_ipis(worker_tid);
 	ipis_s = hist_ipis(spinner_tid);
 	write_text(TLB_TRIGGER, "!" TLB_SPEC);
-	ASSERT_EQ(2, write(stay_pipe[1], "ss", 2));
+	ASSERT_EQ(n, write(stay_pipe[1], "sss", n));
 	pthread_join(th[0], NULL);
 	pthread_join(th[1], NULL);
+	if (yield)
+		pthread_join(th[2], NULL);
 	ASSERT_EQ('y', c);
 
-	TH_LOG("%d munmaps with a sibling spinning on another CPU: IPIs sent by the munmapping thread: ctxscope +%llu, ftrace %lld; by the sibling: ctxscope +%llu, ftrace %lld",
-	       MUNMAPS, (unsigned long long)(w1 - w0), ipis_w,
+	TH_LOG("%d munmaps with a sibling spinning on another CPU%s: IPIs sent by the munmapping thread: ctxscope +%llu, ftrace %lld; by the sibling: ctxscope +%llu, ftrace %lld",
+	       MUNMAPS, yield ? ", yielding to a third after each" : "",
+	       (unsigned long long)(w1 - w0), ipis_w,
 	       (unsigned long long)(s1 - s0), ipis_s);
 	/* The sibling ran most of the time: most munmaps sent one. */
 	EXPECT_LE(MUNMAPS / 2, ipis_w);
 	EXPECT_EQ((uint64_t)ipis_w, w1 - w0);
 	EXPECT_EQ((uint64_t)ipis_s, s1 - s0);
+	close(stay_pipe[0]);
+	close(stay_pipe[1]);
+	close(go_pipe[0]);
+	close(go_pipe[1]);
+	close(done_pipe[0]);
+	close(done_pipe[1]);
+	spinner_tid = 0;
+	worker_tid = 0;
+}
+
+TEST_F_TIMEOUT(tlb_rows, ipis_are_charged_to_the_task_that_sent_them, 300)
+{
+	ipis_case(_metadata, 0);
+}
+
+TEST_F_TIMEOUT(tlb_rows, ipis_are_charged_when_the_sender_yields_to_a_user_task,
+	       300)
+{
+	ipis_case(_metadata, 1);
 }
 
 TEST_HARNESS_MAIN
