@@ -204,20 +204,21 @@ static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
  * reports a sleep aborted by a signal as TASK_RUNNING (6.12's
  * try_to_block_task()). The flush of prev's switch-in, if one paired with
  * it, is credited to it here (tlb.h). Without can_exit, prev is known not
- * to be exiting: its kernel stack is scanned only periodically.
+ * to be exiting: its kernel stack is scanned only periodically. preempt
+ * is not used: voluntary comes from the task (it is there for a mutant,
+ * tests/mutate, that decides from the arguments instead).
  */
 static __always_inline void
 ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
-		   unsigned int cls, unsigned int cell_base,
+		   unsigned int cls, unsigned int cell_base, bool preempt,
 		   unsigned int prev_state, unsigned long tlb_switch,
 		   bool can_exit)
 {
+	unsigned int state = can_exit ? prev_state : TASK_RUNNING;
 	unsigned long nvcsw = READ_ONCE(prev->nvcsw);
 	unsigned int voluntary;
 	unsigned long sp;
 
-	if (!can_exit)
-		prev_state = TASK_RUNNING;
 	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
 	/*
 	 * Only prev's switch-out writes the counts, on one CPU at a time; a
@@ -239,9 +240,9 @@ ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 
 	sp = ctxscope_user_sp(prev);
 	/* Written only just above, by this CPU. */
-	if (ctxscope_kstack_due(data_race(row->to[cls]), prev_state) ||
+	if (ctxscope_kstack_due(data_race(row->to[cls]), state) ||
 	    unlikely(ctxscope_ustack_news(row, sp)))
-		ctxscope_row_stacks(row, prev, sp, cls, prev_state);
+		ctxscope_row_stacks(row, prev, sp, cls, state);
 }
 
 /*
@@ -287,8 +288,8 @@ static void ctxscope_row_switch_out_slow(struct ctxscope_task *row,
 		WRITE_ONCE(row->tlb_ipi_sent, row->tlb_ipi_sent + ipis);
 	}
 
-	ctxscope_row_count(row, prev, cls, cell_base, prev_state, tlb_switch,
-			   true);
+	ctxscope_row_count(row, prev, cls, cell_base, preempt, prev_state,
+			   tlb_switch, true);
 }
 
 /*
@@ -395,7 +396,7 @@ static __always_inline void ctxscope_switch_user(void *data, bool preempt,
 	 */
 	if (likely(data_race(row->task) == prev))
 		ctxscope_row_count(row, prev, cls, ctxscope_cell(cls, 0, mm_kind),
-				   prev_state, tlb_switch, false);
+				   preempt, prev_state, tlb_switch, false);
 	else
 		ctxscope_switch_other(NULL, preempt, prev, next, prev_state,
 				      tlb_switch);
