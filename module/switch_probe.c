@@ -294,8 +294,7 @@ static void ctxscope_row_switch_out_slow(struct ctxscope_task *row,
 
 /*
  * prev's share of a switch the fast path does not take: counted in its
- * own row, if it has one, else only in this CPU's cell. The arguments in
- * the registers where the probe has them already.
+ * own row, if it has one, else only in this CPU's cell.
  */
 static noinline __noipa void
 ctxscope_task_switch_out_slow(unsigned int cell_base, bool preempt,
