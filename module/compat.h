@@ -80,6 +80,24 @@ static inline bool ctxscope_task_stack_alive(const struct task_struct *p)
 }
 
 /*
+ * The kernel stack pointer p saved at its last switch-out, 0 where the
+ * architecture keeps it where a module cannot read it. Everything from
+ * there up was in use then, so a scan for the deepest use of a stack that
+ * is not current's can start there: where it would start from the top, a
+ * gap of untouched words in a frame above (poll()'s inline table, say)
+ * would end it early. Read racily: for a running task it is stale, and
+ * still a depth the task reached.
+ */
+static inline unsigned long ctxscope_task_saved_ksp(const struct task_struct *p)
+{
+#ifdef CONFIG_X86
+	return READ_ONCE(p->thread.sp);
+#else
+	return 0;
+#endif
+}
+
+/*
  * Tasks that never run user code of their own, so have no user stack to
  * sample: kernel threads (also when they borrow an mm with
  * kthread_use_mm()), io_uring workers (PF_IO_WORKER, all kernels) and,

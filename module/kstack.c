@@ -136,12 +136,17 @@ u32 ctxscope_kstack_refresh(const struct ctxscope_task *row,
 {
 	unsigned long buf[CTXSCOPE_KSTACK_CHUNK];
 	const unsigned long *base;
-	unsigned long h, i, zeros = 0, n, j;
+	unsigned long h, i, zeros = 0, n, j, sp;
 
 	if (!ctxscope_task_stack_alive(p))
 		return 0;
 	base = end_of_stack(p);
 	h = ctxscope_kstack_index(READ_ONCE(row->kstack_max));
+	/* Where it last switched out, if deeper (compat.h). */
+	sp = ctxscope_task_saved_ksp(p);
+	if (sp > (unsigned long)base &&
+	    sp < (unsigned long)base + THREAD_SIZE)
+		h = min(h, (sp - (unsigned long)base) / sizeof(unsigned long));
 	i = h;
 	/* Preemptible, a chunk at a time: not bounded like a short scan. */
 	while (i > 1 && zeros < CTXSCOPE_KSTACK_WINDOW) {

@@ -8,14 +8,14 @@
  * A full scan costs a few thousand instructions, too much for a switch
  * and, on PREEMPT_RT, for any section with interrupts off. The whole free
  * region is scanned once per task, at sched_process_exit, in the exiting
- * task itself, with interrupts on. The switch probe only runs short scans
- * of its own (current's, so live) stack just below the known mark: every
- * CTXSCOPE_KSTACK_PERIOD switch-outs of a class, and at the task's last
- * switch-out. The /proc read path extends the marks of sleeping tasks the
- * same way, through copy_from_kernel_nofault(). Every short scan with
- * interrupts off reads at most CTXSCOPE_KSTACK_SCAN_MAX words. Between scans the mark is a lower
- * bound; after the exit scan it is exact, and the last switch-out adds
- * what the rest of do_exit() used below it.
+ * task itself, with interrupts on. The switch probe runs one short scan,
+ * of the exiting task's own (current's, so live) stack just below the
+ * mark, at its last switch-out: what the rest of do_exit() used. It reads
+ * at most CTXSCOPE_KSTACK_SCAN_MAX words, with interrupts off. The /proc
+ * read path extends the marks of the tasks that ran since its last
+ * refresh the same way, preemptibly, through copy_from_kernel_nofault():
+ * a live task's mark is a lower bound between reads, what its stack shows
+ * at each read; after the exit scan it is exact.
  */
 #ifndef CTXSCOPE_KSTACK_H
 #define CTXSCOPE_KSTACK_H
@@ -25,7 +25,6 @@
 
 #include "task_table.h"
 
-#define CTXSCOPE_KSTACK_PERIOD	64	/* power of two */
 #define CTXSCOPE_KSTACK_WORDS	(THREAD_SIZE / sizeof(unsigned long))
 /* A run of zero words this long below the mark ends a short scan. */
 #define CTXSCOPE_KSTACK_WINDOW	64
@@ -33,15 +32,12 @@
 #define CTXSCOPE_KSTACK_SCAN_MAX	512
 
 /*
- * Whether a switch-out is one where prev's stack is scanned: its last
- * one, and every CTXSCOPE_KSTACK_PERIOD-th of a class (class_count is the
- * row's count of that class, this switch included).
+ * Whether a switch-out is one where prev's stack is scanned: its last one
+ * (TASK_DEAD), which only the switch probe's slow path sees.
  */
-static __always_inline bool ctxscope_kstack_due(u64 class_count,
-						unsigned int prev_state)
+static __always_inline bool ctxscope_kstack_due(unsigned int prev_state)
 {
-	return unlikely((prev_state & TASK_DEAD) ||
-			!(class_count & (CTXSCOPE_KSTACK_PERIOD - 1)));
+	return unlikely(prev_state & TASK_DEAD);
 }
 
 /* Index of the deepest non-zero word of a whole stack. */

@@ -188,11 +188,11 @@ static void ctxscope_row_rearm(struct ctxscope_task *row, u32 epoch,
  */
 static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
 					 struct task_struct *prev,
-					 unsigned long sp, unsigned int cls,
+					 unsigned long sp,
 					 unsigned int prev_state)
 {
 	ctxscope_ustack_sample(row, prev, sp);
-	if (ctxscope_kstack_due(row->to[cls], prev_state))
+	if (ctxscope_kstack_due(prev_state))
 		ctxscope_kstack_switch_out(row, prev);
 }
 
@@ -203,23 +203,21 @@ static noinline void ctxscope_row_stacks(struct ctxscope_task *row,
  * switch-out, which holds on every kernel, also where the tracepoint
  * reports a sleep aborted by a signal as TASK_RUNNING (6.12's
  * try_to_block_task()). The flush of prev's switch-in, if one paired with
- * it, is credited to it here (tlb.h). Without can_exit, prev is known not
- * to be exiting: its kernel stack is scanned only periodically. preempt
- * is not used: voluntary comes from the task (it is there for a mutant,
- * tests/mutate, that decides from the arguments instead).
+ * it, is credited to it here (tlb.h). The kernel stack is scanned only at
+ * a task's last switch-out, which takes the slow path (slow): an exiting
+ * task never takes the fast path (kstack.h). preempt is not used:
+ * voluntary comes from the task (it is there for a mutant, tests/mutate,
+ * that decides from the arguments instead).
  */
 static __always_inline void
 ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 		   unsigned int cls, unsigned int cell_base, bool preempt,
 		   unsigned int prev_state, unsigned long tlb_switch,
-		   bool can_exit)
+		   bool slow)
 {
-	unsigned int state = can_exit ? prev_state : TASK_RUNNING;
-	unsigned long nvcsw = READ_ONCE(prev->nvcsw);
+	unsigned long nvcsw, sp;
 	unsigned int voluntary;
-	unsigned long sp;
 
-	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
 	/*
 	 * Only prev's switch-out writes the counts, on one CPU at a time; a
 	 * reader takes the value before or after. Read-modify-writes of
@@ -230,6 +228,8 @@ ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 	data_race(row->to[cls]++);
 	/* The class before voluntary: pairs with ctxscope_task_snapshot(). */
 	smp_wmb();
+	nvcsw = READ_ONCE(prev->nvcsw);
+	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
 	WRITE_ONCE(row->nvcsw_seen, nvcsw);
 
 	/* Two increments, not an index computed from voluntary. */
@@ -239,10 +239,9 @@ ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 		ctxscope_count_switch(cell_base, 0);
 
 	sp = ctxscope_user_sp(prev);
-	/* Written only just above, by this CPU. */
-	if (ctxscope_kstack_due(data_race(row->to[cls]), state) ||
+	if ((slow && ctxscope_kstack_due(prev_state)) ||
 	    unlikely(ctxscope_ustack_news(row, sp)))
-		ctxscope_row_stacks(row, prev, sp, cls, state);
+		ctxscope_row_stacks(row, prev, sp, prev_state);
 }
 
 /*

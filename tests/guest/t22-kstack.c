@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,62 @@ TEST_F_TIMEOUT(kstack, a_read_sees_a_sleeping_task_go_deeper, 120)
 	/* Its process's row: the largest of its threads (this one alone). */
 	EXPECT_LE(reached, proc);
 	EXPECT_GE(reached + BELOW_SLACK, proc);
+}
+
+/*
+ * A task asleep deep in its stack, below a 1 KiB stretch nothing wrote
+ * (the driver's "sleep N"): a scan for its deepest use that started from
+ * the top of its stack would stop at that gap, so the read must start
+ * where the task is, at least as deep as the driver says it sleeps.
+ */
+TEST_F_TIMEOUT(kstack, a_read_finds_a_task_asleep_below_an_untouched_gap, 120)
+{
+	uint64_t size = summary_key("kstack_size");
+	long long kstack, proc;
+	long want = (long)size / 2, reached = 0;
+	int status, fd, i, sleeper = 0;
+	char buf[64];
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, access(DEPTH_FILE, W_OK));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		fd = open(DEPTH_FILE, O_WRONLY);
+		n = snprintf(buf, sizeof(buf), "sleep %ld", want);
+		/* Returns only when a signal ends the sleep. */
+		if (fd < 0 || write(fd, buf, n) == n)
+			_exit(1);
+		_exit(2);
+	}
+	/* Until the driver says pid is asleep at the bottom. */
+	fd = open(DEPTH_FILE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 500 && sleeper != pid; i++) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		ASSERT_LT(0, n);
+		buf[n] = '\0';
+		if (sscanf(buf, "%ld %*d %d", &reached, &sleeper) != 2)
+			sleeper = 0;
+		if (sleeper != pid)
+			usleep(20000);
+	}
+	close(fd);
+	ASSERT_EQ(pid, sleeper);
+	ASSERT_EQ(0, wait_sleeping(pid, pid));
+	kstack = (long long)table_get_by("tasks", "pid", (uint64_t)pid,
+					 "kstack_max");
+	proc = table_get_by("processes", "tgid", (uint64_t)pid, "kstack_max");
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	TH_LOG("asked %ld of %llu bytes: asleep below %ld; kstack_max %lld, its process %lld",
+	       want, (unsigned long long)size, reached, kstack, proc);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_LE(want, reached);
+	EXPECT_LE(reached, kstack);
+	EXPECT_GT((long long)size, kstack);
+	EXPECT_LE(reached, proc);
 }
 
 TEST_HARNESS_MAIN

@@ -16,12 +16,21 @@
  * THREAD_SIZE less stack_not_used(), the bytes below the deepest non-zero
  * word (stacks are zeroed when allocated). Nothing the writer does later
  * goes as deep as the recursion, so that is its deepest stack for life.
+ *
+ * Writing "sleep N" instead recurses to a quarter of the stack, leaves
+ * 1 KiB of it untouched (a frame whose array nothing writes, as poll()'s
+ * inline table often is), recurses on until at least N bytes are in use,
+ * and sleeps there until a signal comes. The first number read, meanwhile,
+ * is the depth it sleeps below, and a third number the pid of the task
+ * asleep there (0 when none is). A scan of that task's stack for its
+ * deepest use that starts from the top stops at the untouched gap.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/proc_fs.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task_stack.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
@@ -33,6 +42,7 @@
 static struct proc_dir_entry *depth_file;
 static unsigned long depth_reached;	/* by the last write */
 static unsigned long depth_used;	/* after the last write */
+static pid_t depth_sleeper;		/* asleep at the bottom of "sleep N" */
 
 /* The top of current's kernel stack: its first byte above the stack. */
 static unsigned long depth_stack_top(void)
@@ -41,11 +51,14 @@ static unsigned long depth_stack_top(void)
 }
 
 /*
- * Fills a frame, then goes one deeper until want bytes are in use; returns
- * the lowest address written. noinline and the use of the result after
- * the call keep every level a real frame.
+ * Fills a frame, then goes one deeper until want bytes are in use, where
+ * it calls bottom(bottom_want) if given; returns the lowest address
+ * written. noinline and the use of the result after the call keep every
+ * level a real frame.
  */
-static noinline unsigned long depth_recurse(unsigned long want)
+static noinline unsigned long depth_recurse(unsigned long want,
+					    unsigned long (*bottom)(unsigned long),
+					    unsigned long bottom_want)
 {
 	unsigned char frame[DEPTH_FRAME];
 	unsigned long lowest = (unsigned long)&frame[0];
@@ -53,8 +66,37 @@ static noinline unsigned long depth_recurse(unsigned long want)
 	memset(frame, 0xa5, sizeof(frame));
 	barrier_data(frame);
 	if (depth_stack_top() - lowest < want)
-		lowest = min(lowest, depth_recurse(want));
+		lowest = min(lowest, depth_recurse(want, bottom, bottom_want));
+	else if (bottom)
+		lowest = min(lowest, bottom(bottom_want));
 	return lowest + frame[0] - 0xa5;
+}
+
+/* At the bottom of "sleep N": says how deep it is, sleeps until a signal. */
+static noinline unsigned long depth_sleep(unsigned long arg)
+{
+	unsigned long here = (unsigned long)&arg;
+
+	WRITE_ONCE(depth_reached, depth_stack_top() - here);
+	WRITE_ONCE(depth_sleeper, task_pid_nr(current));
+	while (!signal_pending(current))
+		schedule_timeout_interruptible(60 * HZ);
+	WRITE_ONCE(depth_sleeper, 0);
+	return here;
+}
+
+/* 1 KiB nothing writes, between two filled stretches of the stack. */
+#define DEPTH_GAP	1024
+
+static noinline unsigned long depth_gap(unsigned long want)
+{
+	unsigned long gap[DEPTH_GAP / sizeof(unsigned long)];
+	unsigned long lowest;
+
+	barrier_data(gap);
+	lowest = depth_recurse(want, depth_sleep, 0);
+	barrier_data(gap);
+	return lowest;
 }
 
 /*
@@ -75,24 +117,38 @@ static unsigned long depth_not_used(void)
 static ssize_t depth_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
+	char cmd[32];
 	unsigned long want;
+	bool sleep;
 	int ret;
 
-	ret = kstrtoul_from_user(buf, count, 0, &want);
+	if (count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, buf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	sleep = str_has_prefix(cmd, "sleep ");
+	ret = kstrtoul(strim(cmd + (sleep ? 6 : 0)), 0, &want);
 	if (ret)
 		return ret;
 	/* Leave room for the frames of an interrupt and of the scan. */
-	if (want > THREAD_SIZE - 2048)
+	if (want > THREAD_SIZE - 2048 ||
+	    (sleep && want < THREAD_SIZE / 4 + DEPTH_GAP + 1024))
 		return -EINVAL;
-	WRITE_ONCE(depth_reached, depth_stack_top() - depth_recurse(want));
+	if (sleep) {
+		depth_recurse(THREAD_SIZE / 4, depth_gap, want);
+		return -EINTR;
+	}
+	WRITE_ONCE(depth_reached,
+		   depth_stack_top() - depth_recurse(want, NULL, 0));
 	WRITE_ONCE(depth_used, THREAD_SIZE - depth_not_used());
 	return count;
 }
 
 static int depth_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%lu %lu\n", READ_ONCE(depth_reached),
-		   READ_ONCE(depth_used));
+	seq_printf(m, "%lu %lu %d\n", READ_ONCE(depth_reached),
+		   READ_ONCE(depth_used), READ_ONCE(depth_sleeper));
 	return 0;
 }
 
