@@ -9,6 +9,7 @@
  * task_structs, this CPU's counters and prev's row: no locks, no
  * allocation, nothing that can sleep or wake a task, no unbounded loop.
  */
+#include <linux/hash.h>
 #include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/smp.h>
@@ -66,9 +67,15 @@ static DEFINE_PER_CPU_ALIGNED(struct ctxscope_row_cache, ctxscope_row_cache);
 /* What an empty entry points to: a row no task owns, so never a hit. */
 static struct ctxscope_task ctxscope_no_row;
 
+/*
+ * hash_32() of the pointer's low 32 bits, not hash_ptr(): a multiply by an
+ * immediate, where the 64-bit constant costs an instruction of its own.
+ * Those bits tell task_structs apart (each is a few KiB); two tasks whose
+ * addresses differ only above them share a slot, which costs misses only.
+ */
 static __always_inline u32 ctxscope_row_cache_slot(const struct task_struct *p)
 {
-	return hash_ptr(p, CTXSCOPE_ROW_CACHE_BITS);
+	return hash_32((u32)(unsigned long)p, CTXSCOPE_ROW_CACHE_BITS);
 }
 
 /* Empties cpu's entry for row, if it still holds it. */
@@ -216,7 +223,6 @@ ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 		   bool slow)
 {
 	unsigned long nvcsw, sp;
-	unsigned int voluntary;
 
 	/*
 	 * Only prev's switch-out writes the counts, on one CPU at a time; a
@@ -229,14 +235,17 @@ ctxscope_row_count(struct ctxscope_task *row, struct task_struct *prev,
 	/* The class before voluntary: pairs with ctxscope_task_snapshot(). */
 	smp_wmb();
 	nvcsw = READ_ONCE(prev->nvcsw);
-	voluntary = ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0);
-	WRITE_ONCE(row->nvcsw_seen, nvcsw);
-
-	/* Two increments, not an index computed from voluntary. */
-	if (voluntary)
+	/*
+	 * Two increments, not an index computed from voluntary; nvcsw_seen
+	 * written only where it changes, and after the comparison, which
+	 * then reads it from memory.
+	 */
+	if (ctxscope_voluntary_decide(nvcsw, row->nvcsw_seen, true, 0)) {
+		WRITE_ONCE(row->nvcsw_seen, nvcsw);
 		ctxscope_count_switch(cell_base, 1);
-	else
+	} else {
 		ctxscope_count_switch(cell_base, 0);
+	}
 
 	sp = ctxscope_user_sp(prev);
 	if ((slow && ctxscope_kstack_due(prev_state)) ||
