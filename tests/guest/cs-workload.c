@@ -71,22 +71,45 @@ static void report(const char *what, const struct cs_run *run)
 
 /*
  * tree: a process tree with a known number of switches per process, for
- * checking `ctxscope stat` attribution. Every process prints, on stderr,
- * its pid and the switches the kernel counted for it (getrusage, all its
- * threads) just before it exits:
+ * checking `ctxscope stat` attribution against the kernel's own counts.
  *
  *   main ─┬─ X ── A ── B   A and its child B: 2,000 round trips; X, A
  *         │                and B exit early
  *         ├─ Y             two threads: 3,000 round trips
  *         └─ Z ── G        Z and its child G: 1,000 round trips
+ *
+ * What the kernel counted for a process in all (every switch-out of every
+ * thread, its way out included) is what its parent's wait4() gives, less
+ * what the process itself had reaped. So, on stderr, every process says
+ * just before it exits, having reaped all its children, its pid, its own
+ * switches so far and its reaped descendants' (getrusage, RUSAGE_SELF and
+ * RUSAGE_CHILDREN); every parent says the pid and total wait4() gave it for
+ * each child; `ctxscope stat`'s own wait4() gives main's total.
  */
+static long tree_switches(const struct rusage *ru)
+{
+	return ru->ru_nvcsw + ru->ru_nivcsw;
+}
+
 static void tree_report(void)
+{
+	struct rusage self, children;
+
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &children);
+	fprintf(stderr, "tree pid=%d switches=%ld children=%ld\n",
+		(int)getpid(), tree_switches(&self), tree_switches(&children));
+}
+
+/* Reaps a child (any if pid is -1) and says what wait4() counted for it. */
+static void tree_reap(pid_t pid)
 {
 	struct rusage ru;
 
-	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "tree pid=%d switches=%ld\n", (int)getpid(),
-		ru.ru_nvcsw + ru.ru_nivcsw);
+	pid = wait4(pid, NULL, 0, &ru);
+	if (pid > 0)
+		fprintf(stderr, "tree reaped=%d total=%ld\n", (int)pid,
+			tree_switches(&ru));
 }
 
 /* Two processes, this one and a child, pass a byte rounds times. */
@@ -109,7 +132,7 @@ static void tree_pair(long rounds)
 		tree_report();
 		exit(0);
 	}
-	waitpid(pid, NULL, 0);
+	tree_reap(pid);
 }
 
 static void *tree_thread(void *arg)
@@ -139,7 +162,7 @@ static int tree(void)
 				tree_report();
 				exit(0);
 			}
-			wait(NULL);
+			tree_reap(-1);
 		} else if (k == 1) {		/* Y: two threads */
 			int p[4];
 			pthread_t th;
@@ -162,7 +185,7 @@ static int tree(void)
 		exit(0);
 	}
 	for (k = 0; k < 3; k++)
-		waitpid(kids[k], NULL, 0);
+		tree_reap(kids[k]);
 	usleep(200000);
 	tree_report();
 	return 0;

@@ -113,25 +113,36 @@ prom_sum() {
 	awk -v re="$2" '$0 ~ re && !/^#/ { s += $NF; n++ } END { if (!n) exit 1; printf "%.0f\n", s }' "$1"
 }
 
-# tree_attribution METHOD: stat -- cs-workload tree, whose every process
-# reports its kernel switch count; ctxscope's row for it must hold that
-# many, plus the switches of its way out after that report, within 1%, and
-# the report must name METHOD (cgroup, process_tree). The way out is its
-# final switch-out and any preemption in exit(), by the parent it wakes
-# (EEVDF) or by a tick: up to 4 seen on 6.12 with the host loaded, hence
-# 8, against rows of 1,000 to 6,000 switches that a misattribution would
-# move.
+# tree_attribution METHOD: stat -- cs-workload tree; ctxscope's row for
+# each of its processes must hold what the kernel counted for it in all:
+# the total its parent's wait4() gave (ctxscope stat's, for the top one),
+# less what it had reaped itself, both of which the workload reports. The
+# report must name METHOD (cgroup, process_tree). A row may hold more by
+# what a process did after its parent reaped it: the final switch-out
+# (each exiting thread's too) and a preemption right before it, which
+# wait4() cannot see; up to 8, against rows of 1,000 to 6,000 switches
+# that a misattribution would move.
 tree_attribution() {
 	ctxscope stat --per-pid -o prometheus -O /tmp/stat.prom -- cs-workload tree 2>/tmp/tree.log || return 1
 	grep "^ctxscope_run_info.*method=\"$1\"" /tmp/stat.prom || {
 		grep ctxscope_run_info /tmp/stat.prom
 		return 1
 	}
-	awk '
+	top=$(prom_sum /tmp/stat.prom '^ctxscope_run_rusage_context_switches_total') || {
+		diag "no wait4 count of the run in /tmp/stat.prom"
+		return 1
+	}
+	awk -v top="$top" '
+	function field(name,    v) {
+		if (!match($0, name "=[0-9]+"))
+			return -1
+		return substr($0, RSTART + length(name) + 1, RLENGTH - length(name) - 1) + 0
+	}
 	FNR == NR {
-		if (match($0, /pid=[0-9]+/)) {
-			pid = substr($0, RSTART + 4, RLENGTH - 4)
-			split($0, f, "switches="); want[pid] = f[2]; n++
+		if ((p = field("pid")) >= 0) {
+			self[p] = field("switches"); reaped[p] = field("children"); n++
+		} else if ((p = field("reaped")) >= 0) {
+			total[p] = field("total")
 		}
 		next
 	}
@@ -142,13 +153,18 @@ tree_attribution() {
 		got[pid] += $NF
 	}
 	END {
-		for (p in want) {
-			d = got[p] - want[p]
-			printf "# pid %s: kernel %d, ctxscope %s\n", p, want[p], (p in got) ? got[p] : "missing"
-			if (!(p in got) || d < 0 || d > want[p] / 100 + 8) bad = 1
+		tops = 0
+		for (p in self) {
+			if (!(p in total)) {
+				total[p] = top; tops++
+			}
+			want = total[p] - reaped[p]
+			d = got[p] - want
+			printf "# pid %s: kernel %d (wait4 %d less reaped %d; %d before its exit), ctxscope %s\n", p, want, total[p], reaped[p], self[p], (p in got) ? got[p] : "missing"
+			if (!(p in got) || want < self[p] || d < 0 || d > 8) bad = 1
 		}
-		printf "# %d processes reported, %d rows\n", n, rows
-		if (n != 7 || rows != 7) bad = 1
+		printf "# %d processes reported, %d rows, %d reaped by ctxscope\n", n, rows, tops
+		if (n != 7 || rows != 7 || tops != 1) bad = 1
 		exit bad
 	}' /tmp/tree.log /tmp/stat.prom
 }
