@@ -33,17 +33,19 @@ struct ctxscope_tracepoint {
  * A build for make bench only (KCFLAGS=-DCTXSCOPE_ATTACH_ONLY): the two
  * tracepoints that fire on every switch get probes that return at once,
  * which measures what being attached costs before a probe does anything
- * (docs/performance.md). Its counters stay at zero.
+ * (docs/performance.md). Its counters stay at zero. notrace, as the real
+ * probes are: ftrace's patched-out call would be an instruction of the
+ * probe's own, not of the dispatch.
  */
-static void ctxscope_nop_sched_switch(void *data, bool preempt,
-				      struct task_struct *prev,
-				      struct task_struct *next,
-				      unsigned int prev_state)
+static void notrace ctxscope_nop_sched_switch(void *data, bool preempt,
+					      struct task_struct *prev,
+					      struct task_struct *next,
+					      unsigned int prev_state)
 {
 }
 
-static void ctxscope_nop_tlb_flush(void *data, int reason,
-				   unsigned long pages)
+static void notrace ctxscope_nop_tlb_flush(void *data, int reason,
+					   unsigned long pages)
 {
 }
 
