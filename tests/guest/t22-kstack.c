@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -346,6 +347,70 @@ TEST_F_TIMEOUT(kstack, a_read_finds_a_task_asleep_below_an_untouched_gap, 120)
 	EXPECT_LE(reached, kstack);
 	EXPECT_GT((long long)size, kstack);
 	EXPECT_LE(reached, proc);
+}
+
+/*
+ * What a task's exit uses after ctxscope's exact scan at
+ * sched_process_exit: the depth driver's "release N" recurses when the
+ * exiting task's files are released (exit_files(), then the deferred
+ * fput), and only the scan at its last switch-out can see that. The
+ * task first goes to within 2 KiB of that depth (so that the short scan,
+ * from the mark, reaches it) and sleeps once on a CPU it is pinned to,
+ * so that its row is in that CPU's row cache when it exits.
+ */
+TEST_F_TIMEOUT(kstack, the_exit_record_holds_what_the_exit_used_after_its_scan, 120)
+{
+	uint64_t size = summary_key("kstack_size"), seq0;
+	long want = (long)size / 2, reached = 0;
+	long long kstack = -1;
+	int status, fd, i;
+	char buf[64];
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, access(DEPTH_FILE, W_OK));
+	seq0 = summary_key("exited_logged");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		fd = open(DEPTH_FILE, O_RDWR);
+		if (fd < 0 || sched_setaffinity(0, sizeof(one), &one))
+			_exit(1);
+		n = snprintf(buf, sizeof(buf), "%ld", want - 2048);
+		if (write(fd, buf, n) != n)
+			_exit(1);
+		n = snprintf(buf, sizeof(buf), "release %ld", want);
+		if (write(fd, buf, n) != n)
+			_exit(1);
+		usleep(20000);
+		/* fd stays open: its release is part of the exit. */
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, status);
+	for (i = 0; i < 250 && kstack < 0; i++) {
+		if (summary_key("exited_logged") > seq0)
+			kstack = table_get_by("exited", "tgid", (uint64_t)pid,
+					      "kstack_max");
+		if (kstack < 0)
+			usleep(20000);
+	}
+	fd = open(DEPTH_FILE, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	ASSERT_LT(0, n);
+	buf[n] = '\0';
+	reached = strtol(buf, NULL, 10);
+	TH_LOG("release at exit reached %ld of %llu bytes; the exit record's kstack_max %lld",
+	       reached, (unsigned long long)size, kstack);
+	EXPECT_LE(want, reached);
+	EXPECT_LE(reached, kstack);
+	EXPECT_GE(reached + BELOW_SLACK, kstack);
 }
 
 TEST_HARNESS_MAIN

@@ -24,6 +24,11 @@
  * is the depth it sleeps below, and a third number the pid of the task
  * asleep there (0 when none is). A scan of that task's stack for its
  * deepest use that starts from the top stops at the untouched gap.
+ *
+ * Writing "release N" makes the release of that open file recurse to N
+ * (and set the first number read); a task that exits with the file open
+ * releases it in its exit, after ctxscope's exact scan at
+ * sched_process_exit.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -117,9 +122,10 @@ static unsigned long depth_not_used(void)
 static ssize_t depth_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
-	char cmd[32];
+	struct seq_file *m = file->private_data;
+	bool sleep, release;
 	unsigned long want;
-	bool sleep;
+	char cmd[32];
 	int ret;
 
 	if (count >= sizeof(cmd))
@@ -128,7 +134,8 @@ static ssize_t depth_write(struct file *file, const char __user *buf,
 		return -EFAULT;
 	cmd[count] = '\0';
 	sleep = str_has_prefix(cmd, "sleep ");
-	ret = kstrtoul(strim(cmd + (sleep ? 6 : 0)), 0, &want);
+	release = str_has_prefix(cmd, "release ");
+	ret = kstrtoul(strim(cmd + (sleep ? 6 : release ? 8 : 0)), 0, &want);
 	if (ret)
 		return ret;
 	/* Leave room for the frames of an interrupt and of the scan. */
@@ -138,6 +145,10 @@ static ssize_t depth_write(struct file *file, const char __user *buf,
 	if (sleep) {
 		depth_recurse(THREAD_SIZE / 4, depth_gap, want);
 		return -EINTR;
+	}
+	if (release) {
+		m->private = (void *)want;
+		return count;
 	}
 	WRITE_ONCE(depth_reached,
 		   depth_stack_top() - depth_recurse(want, NULL, 0));
@@ -157,12 +168,28 @@ static int depth_open(struct inode *inode, struct file *file)
 	return single_open(file, depth_show, NULL);
 }
 
+/*
+ * "release N": the recursion runs when the file is released, which for a
+ * task that exits with it open is in the task's exit, after
+ * sched_process_exit (exit_files(), then the deferred fput's task work).
+ */
+static int depth_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	unsigned long want = (unsigned long)m->private;
+
+	if (want)
+		WRITE_ONCE(depth_reached,
+			   depth_stack_top() - depth_recurse(want, NULL, 0));
+	return single_release(inode, file);
+}
+
 static const struct proc_ops depth_ops = {
 	.proc_open	= depth_open,
 	.proc_read	= seq_read,
 	.proc_write	= depth_write,
 	.proc_lseek	= seq_lseek,
-	.proc_release	= single_release,
+	.proc_release	= depth_release,
 };
 
 static int __init depth_init(void)
