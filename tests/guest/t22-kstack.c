@@ -356,27 +356,38 @@ TEST_F_TIMEOUT(kstack, a_read_finds_a_task_asleep_below_an_untouched_gap, 120)
  * fput), and only the scan at its last switch-out can see that. The
  * task first goes to within 2 KiB of that depth (so that the short scan,
  * from the mark, reaches it) and sleeps once on a CPU it is pinned to,
- * so that its row is in that CPU's row cache when it exits.
+ * so that its row is in that CPU's row cache when it exits; a spinner
+ * pinned there too makes the switch after its last one a switch to
+ * another user task, the kind the probe can count inline.
  */
 TEST_F_TIMEOUT(kstack, the_exit_record_holds_what_the_exit_used_after_its_scan, 120)
 {
 	uint64_t size = summary_key("kstack_size"), seq0;
 	long want = (long)size / 2, reached = 0;
 	long long kstack = -1;
+	pid_t pid, spinner;
 	int status, fd, i;
+	cpu_set_t one;
 	char buf[64];
 	ssize_t n;
-	pid_t pid;
 
 	ASSERT_EQ(0, access(DEPTH_FILE, W_OK));
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	spinner = fork();
+	ASSERT_LE(0, spinner);
+	if (spinner == 0) {
+		/* Gone with the test, also if an assertion ends it early. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) ||
+		    sched_setaffinity(0, sizeof(one), &one))
+			_exit(1);
+		for (;;)
+			;
+	}
 	seq0 = summary_key("exited_logged");
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		cpu_set_t one;
-
-		CPU_ZERO(&one);
-		CPU_SET(0, &one);
 		fd = open(DEPTH_FILE, O_RDWR);
 		if (fd < 0 || sched_setaffinity(0, sizeof(one), &one))
 			_exit(1);
@@ -391,6 +402,8 @@ TEST_F_TIMEOUT(kstack, the_exit_record_holds_what_the_exit_used_after_its_scan, 
 		_exit(0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	kill(spinner, SIGKILL);
+	ASSERT_EQ(spinner, waitpid(spinner, NULL, 0));
 	ASSERT_EQ(0, status);
 	for (i = 0; i < 250 && kstack < 0; i++) {
 		if (summary_key("exited_logged") > seq0)
