@@ -299,9 +299,14 @@ bool cs_track_settled(const struct cs_track *t)
 {
 	size_t i;
 
-	/* Gone, but its row was still there at the last poll. */
+	/*
+	 * Gone, but its row was there at the last poll or the one before:
+	 * a process that went between a poll's read of the exit log and its
+	 * read of the rows is in neither, and its record is in the next
+	 * poll's exit log (the module writes it when it removes the row).
+	 */
 	for (i = 0; i < t->nprocs; i++)
-		if (!t->procs[i].exited && t->procs[i].live_poll == t->polls &&
+		if (!t->procs[i].exited && t->procs[i].live_poll + 1 >= t->polls &&
 		    kill(t->procs[i].tgid, 0) && errno == ESRCH)
 			return false;
 	return true;

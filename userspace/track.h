@@ -79,8 +79,9 @@ int cs_track_add_pid(struct cs_track *t, int pid);
 /*
  * Whether every tracked process that is gone (a reaped one, say) has its
  * exit record: it comes when the kernel frees the task, shortly after the
- * reap. A process whose row was still there at the last poll is waited
- * for; one without a row then and without a record never gets one (the
+ * reap. A process whose row was there at one of the last two polls is
+ * waited for (one that went during a poll is in neither of its reads);
+ * one without a row since and without a record never gets one (the
  * module was loaded with exit_log=0).
  */
 bool cs_track_settled(const struct cs_track *t);
