@@ -110,6 +110,26 @@ static int kstack_bucket(long long used)
 	return KSTACK_BUCKETS - 1;
 }
 
+/*
+ * kstack_max of pid's exit record, once the exit log has gone past seq0;
+ * -1 if none came within 5 s. The record is written when its row goes,
+ * after a grace period.
+ */
+static long long exit_record_kstack(uint64_t seq0, pid_t pid)
+{
+	long long kstack = -1;
+	int i;
+
+	for (i = 0; i < 250 && kstack < 0; i++) {
+		if (summary_key("exited_logged") > seq0)
+			kstack = table_get_by("exited", "tgid", (uint64_t)pid,
+					      "kstack_max");
+		if (kstack < 0)
+			usleep(20000);
+	}
+	return kstack;
+}
+
 #define CG_DIR	"/sys/fs/cgroup/t22-deep"
 
 static int cg_join(pid_t pid)
@@ -136,7 +156,7 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 {
 	uint64_t size = summary_key("kstack_size"), seq0, cg = 0;
 	long long kstack = -1, hist0[KSTACK_BUCKETS], hist1[KSTACK_BUCKETS];
-	int report[2], status, kmsg, i, have_hist;
+	int report[2], status, kmsg, have_hist;
 	long long cg_kstack;
 	long reached = 0, used = 0, left;
 	struct stat st;
@@ -180,14 +200,7 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 	ASSERT_EQ(sizeof(used), read(report[0], &used, sizeof(used)));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_EQ(0, status);
-	/* The record is written when its row goes, after a grace period. */
-	for (i = 0; i < 250 && kstack < 0; i++) {
-		if (summary_key("exited_logged") > seq0)
-			kstack = table_get_by("exited", "tgid", (uint64_t)pid,
-					      "kstack_max");
-		if (kstack < 0)
-			usleep(20000);
-	}
+	kstack = exit_record_kstack(seq0, pid);
 	vmstat_kstack(hist1);
 	cg_kstack = cg ? table_get_by("cgroups", "cgroup", cg, "kstack_max") : -1;
 	rmdir(CG_DIR);
@@ -218,7 +231,8 @@ static void driver_depth(struct __test_metadata *_metadata, long depth)
 		EXPECT_EQ((long long)size - left, kstack);
 	/* ... and its histogram of exits counts one more in kstack's bucket. */
 	if (have_hist && kstack > 0) {
-		i = kstack_bucket(kstack);
+		int i = kstack_bucket(kstack);
+
 		TH_LOG("vmstat bucket %d (up to %lld bytes): %lld -> %lld exits",
 		       i, 1024LL << i, hist0[i], hist1[i]);
 		EXPECT_LT(hist0[i], hist1[i]);
@@ -364,9 +378,9 @@ TEST_F_TIMEOUT(kstack, the_exit_record_holds_what_the_exit_used_after_its_scan, 
 {
 	uint64_t size = summary_key("kstack_size"), seq0;
 	long want = (long)size / 2, reached = 0;
-	long long kstack = -1;
+	long long kstack;
 	pid_t pid, spinner;
-	int status, fd, i;
+	int status, fd;
 	cpu_set_t one;
 	char buf[64];
 	ssize_t n;
@@ -405,13 +419,7 @@ TEST_F_TIMEOUT(kstack, the_exit_record_holds_what_the_exit_used_after_its_scan, 
 	kill(spinner, SIGKILL);
 	ASSERT_EQ(spinner, waitpid(spinner, NULL, 0));
 	ASSERT_EQ(0, status);
-	for (i = 0; i < 250 && kstack < 0; i++) {
-		if (summary_key("exited_logged") > seq0)
-			kstack = table_get_by("exited", "tgid", (uint64_t)pid,
-					      "kstack_max");
-		if (kstack < 0)
-			usleep(20000);
-	}
+	kstack = exit_record_kstack(seq0, pid);
 	fd = open(DEPTH_FILE, O_RDONLY);
 	ASSERT_LE(0, fd);
 	n = pread(fd, buf, sizeof(buf) - 1, 0);
