@@ -225,6 +225,76 @@ long long task_status(int pid, int tid, const char *name)
 	return v;
 }
 
+/* Whether row of t names a live task with its tgid. */
+static int row_is_live(const struct cs_table *t, size_t row)
+{
+	int pid = (int)table_get(t, (long)row, "pid");
+	int tgid = (int)table_get(t, (long)row, "tgid");
+
+	return task_status(tgid, pid, "Tgid") == tgid;
+}
+
+/* Whether t still has a row of pid with tgid that names no live task. */
+static int still_stale(const struct cs_table *t, uint64_t pid, uint64_t tgid)
+{
+	size_t row;
+
+	for (row = 0; row < t->nrows; row++)
+		if (table_get(t, (long)row, "pid") == pid &&
+		    table_get(t, (long)row, "tgid") == tgid &&
+		    !row_is_live(t, row))
+			return 1;
+	return 0;
+}
+
+size_t stale_task_rows(size_t *nrows)
+{
+	enum { MAX_SUSPECTS = 64 };
+	uint64_t pid[MAX_SUSPECTS], tgid[MAX_SUSPECTS];
+	size_t row, n = 0, first, i, left, extra = 0;
+	struct cs_table t;
+	int tries;
+
+	table_read("tasks", &t);
+	*nrows = t.nrows;
+	for (row = 0; row < t.nrows; row++) {
+		if (row_is_live(&t, row))
+			continue;
+		if (n == MAX_SUSPECTS) {
+			extra++;
+			continue;
+		}
+		pid[n] = table_get(&t, (long)row, "pid");
+		tgid[n++] = table_get(&t, (long)row, "tgid");
+	}
+	cs_table_free(&t);
+	first = n;
+	/* Up to 2 s for the grace periods of tasks reaped just now. */
+	for (tries = 0; tries < 20 && n; tries++) {
+		usleep(100000);
+		table_read("tasks", &t);
+		for (i = 0, left = 0; i < n; i++) {
+			if (!still_stale(&t, pid[i], tgid[i]))
+				continue;
+			pid[left] = pid[i];
+			tgid[left++] = tgid[i];
+		}
+		n = left;
+		cs_table_free(&t);
+	}
+	if (first > n)
+		printf("# %zu rows of tasks just reaped left within %d ms\n",
+		       first - n, tries * 100);
+	for (i = 0; i < n; i++)
+		printf("# row for pid %llu tgid %llu names no live task 2 s later\n",
+		       (unsigned long long)pid[i],
+		       (unsigned long long)tgid[i]);
+	if (extra)
+		printf("# %zu more rows named no live task (not rechecked)\n",
+		       extra);
+	return n + extra;
+}
+
 void all_tasks_csw(uint64_t *nvcsw, uint64_t *nivcsw)
 {
 	struct dirent *p, *t;

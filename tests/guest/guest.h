@@ -59,6 +59,16 @@ long long table_get_by(const char *file, const char *key, uint64_t id,
 long long task_status(int pid, int tid, const char *name);
 
 /*
+ * Rows of /proc/ctxscope/tasks that name no live task with their tgid; 0
+ * when every row is right. *nrows: the rows of the first reading. Rows
+ * leave at sched_process_free, a grace period after their task is
+ * reaped, and tasks come and go while we look (the console's keepalive
+ * runs sleep(1) every 10 s): a row counts only if it is still in the
+ * table, its task still gone, 2 s later. Prints each one it counts.
+ */
+size_t stale_task_rows(size_t *nrows);
+
+/*
  * The sums of voluntary_ctxt_switches and nonvoluntary_ctxt_switches over
  * every live thread (/proc/PID/task/TID/status): the kernel's own counts
  * of everything but the idle tasks and tasks that exited.

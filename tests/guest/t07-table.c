@@ -95,32 +95,6 @@ TEST_F(table, max_tasks_0_keeps_totals_without_task_files)
 
 /* ---- Checking rows against the live tasks ----------------------------- */
 
-/*
- * Every row names a live task whose tgid matches; returns how many rows
- * do not (0 when all are right). Tasks may come and go meanwhile, so a
- * missing task is looked up again after the table is re-read.
- */
-static size_t stale_rows(struct __test_metadata *_metadata, size_t *nrows)
-{
-	struct cs_table t;
-	size_t row, stale = 0;
-
-	table_read("tasks", &t);
-	*nrows = t.nrows;
-	for (row = 0; row < t.nrows; row++) {
-		int pid = (int)table_get(&t, (long)row, "pid");
-		int tgid = (int)table_get(&t, (long)row, "tgid");
-
-		if (task_status(tgid, pid, "Tgid") != tgid) {
-			TH_LOG("row for pid %d tgid %d has no live task", pid,
-			       tgid);
-			stale++;
-		}
-	}
-	cs_table_free(&t);
-	return stale;
-}
-
 /* Live tasks: the entries of /proc/[0-9]+/task/. */
 static size_t live_tasks(void)
 {
@@ -181,7 +155,7 @@ TEST_F_TIMEOUT(table, full_table_drops_tasks_and_keeps_the_rest_right, 300)
 	       N, (unsigned long long)tracked, (unsigned long long)dropped);
 	EXPECT_LT(0U, dropped);
 	EXPECT_GE(64U, tracked);
-	EXPECT_EQ(0U, stale_rows(_metadata, &nrows));
+	EXPECT_EQ(0U, stale_task_rows(&nrows));
 	EXPECT_EQ(tracked, nrows);
 	/* The counters that do not depend on the table go on. */
 	EXPECT_EQ(0, cs_pingpong(CS_MODE_PROCESS, 1000, 0, 0, NULL));
@@ -294,7 +268,7 @@ TEST_F_TIMEOUT(table, churn_with_readers_leaves_no_stale_rows, 1200)
 	/* Kernel threads may come and go: compare until a quiet moment. */
 	for (i = 0; i < 20; i++) {
 		live = live_tasks();
-		if (stale_rows(_metadata, &nrows) == 0 && nrows == live)
+		if (stale_task_rows(&nrows) == 0 && nrows == live)
 			break;
 		usleep(100000);
 	}
@@ -303,7 +277,7 @@ TEST_F_TIMEOUT(table, churn_with_readers_leaves_no_stale_rows, 1200)
 	       (unsigned long long)tracked, (unsigned long long)baseline,
 	       baseline_rows, live,
 	       (unsigned long long)summary_key("tasks_dropped"));
-	EXPECT_EQ(0U, stale_rows(_metadata, &nrows));
+	EXPECT_EQ(0U, stale_task_rows(&nrows));
 	EXPECT_EQ(live, nrows);
 	/* Only kernel threads started meanwhile may add to the baseline. */
 	EXPECT_GE(baseline + 8, tracked);
