@@ -250,7 +250,7 @@ static int still_stale(const struct cs_table *t, uint64_t pid, uint64_t tgid)
 size_t stale_task_rows(size_t *nrows)
 {
 	enum { MAX_SUSPECTS = 64 };
-	uint64_t pid[MAX_SUSPECTS], tgid[MAX_SUSPECTS];
+	uint64_t pid[MAX_SUSPECTS] = { 0 }, tgid[MAX_SUSPECTS] = { 0 };
 	size_t row, n = 0, first, i, left, extra = 0;
 	struct cs_table t;
 	int tries;
