@@ -63,7 +63,7 @@ long long task_status(int pid, int tid, const char *name);
  * when every row is right. *nrows: the rows of the first reading. Rows
  * leave at sched_process_free, a grace period after their task is
  * reaped, and tasks come and go while we look (the console's keepalive
- * runs sleep(1) every 10 s): a row counts only if it is still in the
+ * runs `sleep 10` in a loop): a row counts only if it is still in the
  * table, its task still gone, 2 s later. Prints each one it counts.
  */
 size_t stale_task_rows(size_t *nrows);
