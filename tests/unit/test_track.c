@@ -15,18 +15,6 @@
 #include "kselftest_harness.h"
 #include "track.h"
 
-/* The pid of a process that has exited and been reaped. */
-static pid_t gone_pid(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(0);
-	if (pid > 0)
-		waitpid(pid, NULL, 0);
-	return pid;
-}
-
 /*
  * cs_track_settled() of a track of one process, tgid, whose row was seen
  * at poll live_poll, after poll 5.
@@ -47,38 +35,41 @@ static bool settled(pid_t tgid, unsigned long live_poll, bool exited)
 	return cs_track_settled(&t);
 }
 
+/*
+ * settled() of a process that has exited and been reaped: 1 or 0, or -1
+ * if no such process could be made (fork() failed).
+ */
+static int gone_settled(unsigned long live_poll, bool exited)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+		return -1;
+	return settled(pid, live_poll, exited);
+}
+
 TEST(a_process_whose_row_the_last_poll_saw_is_waited_for)
 {
-	pid_t gone = gone_pid();
-
-	ASSERT_LT(0, gone);
-	EXPECT_FALSE(settled(gone, 5, false));
+	EXPECT_EQ(0, gone_settled(5, false));
 }
 
 /* Its row was in the poll before; the last poll saw neither. */
 TEST(a_process_gone_during_the_last_poll_is_waited_for)
 {
-	pid_t gone = gone_pid();
-
-	ASSERT_LT(0, gone);
-	EXPECT_FALSE(settled(gone, 4, false));
+	EXPECT_EQ(0, gone_settled(4, false));
 }
 
 /* Gone for a whole poll without a record: exit_log=0, none will come. */
 TEST(a_process_without_a_record_a_poll_later_is_given_up)
 {
-	pid_t gone = gone_pid();
-
-	ASSERT_LT(0, gone);
-	EXPECT_TRUE(settled(gone, 3, false));
+	EXPECT_EQ(1, gone_settled(3, false));
 }
 
 TEST(a_process_with_its_record_is_settled)
 {
-	pid_t gone = gone_pid();
-
-	ASSERT_LT(0, gone);
-	EXPECT_TRUE(settled(gone, 5, true));
+	EXPECT_EQ(1, gone_settled(5, true));
 }
 
 TEST(a_live_process_is_not_waited_for)
